@@ -100,6 +100,8 @@ class Effect:
     scope: Scope = Scope.ONE
     risks: frozenset[Risk] = frozenset()
     detail: str = ""
+    # The program that has this effect (shell: `kubectl`, `rm`); lets policies name programs.
+    program: str = ""
     # Filled by environment resolution.
     environment: str | None = None
     rule: str | None = None

@@ -1,0 +1,80 @@
+"""Environment resolution: give each effect the tier of its targets (DESIGN.md "Inventory").
+
+Tier of an effect = the strictest tier among the rules its targets match, where an effect whose
+locators (everything but qualifiers such as a namespace) match no rule — or that has a target we
+could not determine — also takes the default tier. So an overlap never weakens, and unknown
+means the default (production unless the operator says otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ..effects import Effect, Target
+from ..globs import any_match
+from .implicit import LOOKUPS
+from .model import QUALIFIER_KINDS, Inventory, stricter
+
+
+class Resolver:
+    def __init__(self, inventory: Inventory, environ: Mapping[str, str] | None = None):
+        self.inventory = inventory
+        self.environ = os.environ if environ is None else environ
+        self._implicit: dict[tuple[str, str | None], str | None] = {}
+
+    def implicit(self, target: Target) -> str | None:
+        key = (target.kind, target.source)
+        if key not in self._implicit:
+            lookup = LOOKUPS.get(target.kind)
+            try:
+                self._implicit[key] = lookup(target.source, self.environ) if lookup else None
+            except Exception:  # noqa: BLE001 - an unreadable environment is undeterminable
+                self._implicit[key] = None
+        return self._implicit[key]
+
+    def match(self, kind: str, value: str) -> tuple[str, str] | None:
+        """(tier, rule label) of the strictest rule naming this target, or None."""
+        best: tuple[str, str] | None = None
+        for rule in self.inventory.rules:
+            patterns = rule.patterns.get(kind)
+            if not patterns:
+                continue
+            pattern = any_match(patterns, value)
+            if pattern is not None and (best is None or stricter(rule.tier, best[0]) != best[0]):
+                best = (rule.tier, rule.label(kind, pattern))
+        return best
+
+    def resolve(self, effect: Effect) -> Effect:
+        default = self.inventory.default
+        tier: str | None = None
+        rule: str | None = None
+        decisive: str | None = None
+        locator_matched = False
+        undeterminable: list[str] = []
+        seen: list[str] = []
+        for target in effect.targets:
+            value = target.value if target.value is not None else self.implicit(target)
+            if value is None:
+                undeterminable.append(target.kind)
+                seen.append(f"{target.kind}:(unknown)")
+                continue
+            shown = f"{target.kind}:{value}"
+            seen.append(shown)
+            hit = self.match(target.kind, value)
+            if hit is None:
+                continue
+            if target.kind not in QUALIFIER_KINDS:
+                locator_matched = True
+            if tier is None or stricter(hit[0], tier) != tier:
+                tier, rule, decisive = hit[0], hit[1], shown
+        if tier is None or not locator_matched or undeterminable:
+            # Unknown means the default tier; it can only make the effect stricter.
+            if tier is None or stricter(default, tier) == default and default != tier:
+                why = (f"default tier ({', '.join(undeterminable)} undeterminable)"
+                       if undeterminable else "default tier (no inventory rule matched)")
+                tier, rule, decisive = default, why, None
+        effect.environment = tier
+        effect.rule = rule
+        effect.resolved_target = decisive or ", ".join(seen)
+        return effect

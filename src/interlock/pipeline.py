@@ -1,0 +1,198 @@
+"""One decision, end to end: envelope → effects → environments → Cedar → Decision.
+
+`Decider` loads policy and inventory once and then decides many actions. Every failure on the
+way — malformed input, an analyzer error, an unusable policy or inventory — is a `deny` with an
+`error`, never an exception and never an allow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .actions import Action, action_hash, parse_action
+from .decision import Decision
+from .effects import Effect
+from .errors import InputError, InterlockError
+from .inventory import DEFAULT_TIER, Inventory, Resolver, load_inventory, stricter
+from .policy import ALLOW, DENY, PolicyEngine, Verdict
+
+TF_FACTS = ("tf_total", "tf_creates", "tf_updates", "tf_deletes", "tf_replaces", "tf_forgets",
+            "tf_stateful_deletes", "tf_destroy_share_pct")
+# Cedar Longs are signed 64-bit; clamp so a hostile count cannot make the request invalid.
+_LONG_MAX = 2**63 - 1
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    # Two parsers may keep different duplicates; the guard and the executor must see one value.
+    obj: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in obj:
+            raise InputError(f"duplicate JSON key {k!r}")
+        obj[k] = v
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise InputError(f"{name} is not valid JSON")
+
+
+def load_json(raw: bytes | str) -> Any:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(f"input is not UTF-8: {e}") from None
+    if not raw.strip():
+        raise InputError("no input: expected an action as a JSON object")
+    try:
+        return json.loads(raw, object_pairs_hook=_reject_duplicate_keys,
+                          parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise InputError(f"input is not valid JSON: {e}") from None
+    except RecursionError:
+        raise InputError("input JSON is nested too deeply") from None
+
+
+def _raw_hash(raw: bytes | str | Any) -> str:
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    elif not isinstance(raw, bytes):
+        raw = repr(raw).encode("utf-8", "backslashreplace")
+    return hashlib.sha256(raw).hexdigest()
+
+
+class Decider:
+    def __init__(self, policy_dir: str | Path | None = None,
+                 inventory: str | Path | Inventory | None = None,
+                 default_tier: str | None = None,
+                 environ: Mapping[str, str] | None = None):
+        self.config_error: str | None = None
+        self.default_tier = default_tier or DEFAULT_TIER
+        self.engine: PolicyEngine | None = None
+        self.environ = environ
+        try:
+            inv = inventory if isinstance(inventory, Inventory) else load_inventory(inventory)
+            inv = inv.with_default(default_tier)
+            self.default_tier = inv.default
+            self.resolver = Resolver(inv, environ)
+            self.engine = PolicyEngine(policy_dir)
+            self.policy_version = hashlib.sha256(
+                f"{self.engine.digest}:{inv.digest}".encode()).hexdigest()
+        except InterlockError as e:
+            self.config_error = str(e)
+            self.policy_version = None
+
+    # -- entry points ---------------------------------------------------------------------
+    def decide_raw(self, raw: bytes | str, *, breakglass: bool = False) -> Decision:
+        try:
+            obj = load_json(raw)
+        except InputError as e:
+            return self.error(str(e), _raw_hash(raw))
+        return self.decide(obj, breakglass=breakglass, raw_hash=_raw_hash(raw))
+
+    def decide(self, obj: Any, *, breakglass: bool = False, raw_hash: str | None = None) -> Decision:
+        try:
+            action = parse_action(obj)
+            digest = action_hash(action)
+        except (InputError, ValueError) as e:
+            return self.error(str(e), raw_hash or _raw_hash(obj))
+        return self.decide_action(action, digest, breakglass=breakglass)
+
+    def decide_action(self, action: Action, digest: str | None = None, *,
+                      breakglass: bool = False) -> Decision:
+        digest = digest or action_hash(action)
+        if self.config_error is not None or self.engine is None:
+            return self.error(self.config_error or "policy not loaded", digest)
+        try:
+            from .analysis import analyze
+
+            effects = analyze(action, self.environ)
+            for effect in effects:
+                self.resolver.resolve(effect)
+            verdict = self._judge(action, effects, breakglass)
+        except InterlockError as e:
+            return self.error(str(e), digest)
+        except RecursionError:
+            return self.error("input is nested too deeply to analyse", digest)
+        except Exception as e:  # noqa: BLE001 - a bug must deny, not crash the hook open
+            return self.error(f"internal error while deciding ({type(e).__name__}: {e})", digest)
+        environment = self.default_tier
+        if effects:
+            environment = effects[0].environment or self.default_tier
+            for e in effects[1:]:
+                environment = stricter(environment, e.environment or self.default_tier)
+        return Decision(
+            decision=verdict.decision,
+            approvals_required=verdict.approvals,
+            environment=environment,
+            reasons=[{"policy": p, "message": m} for p, m in verdict.reasons],
+            effects=effects,
+            action_hash=digest,
+            error=verdict.error,
+            policy_version=self.policy_version,
+        )
+
+    def error(self, message: str, digest: str) -> Decision:
+        return Decision(DENY, 0, self.default_tier, [{"policy": "error", "message": message}],
+                        [], digest, message, self.policy_version)
+
+    # -- policy -----------------------------------------------------------------------------
+    def _principals(self, action: Action) -> list[tuple[str, str]]:
+        # Delegation is an intersection: decide as the agent and as the human; stricter wins.
+        principals = [("Agent", action.agent or "unknown")]
+        if action.on_behalf_of:
+            principals.append(("Human", action.on_behalf_of))
+        return principals
+
+    def context(self, action: Action, effect: Effect, breakglass: bool) -> dict[str, Any]:
+        inp = action.input
+        program = effect.program
+        if action.tool == "mcp":
+            program = f"{inp['server']}/{inp['tool']}"
+        ctx: dict[str, Any] = {
+            "tool": action.tool,
+            "tier": effect.environment or self.default_tier,
+            "verb": str(effect.verb),
+            "resource": effect.resource,
+            "target": effect.resolved_target or "",
+            "scope": str(effect.scope),
+            "stateful": effect.stateful,
+            "reversible": effect.reversible,
+            "risks": sorted(str(r) for r in effect.risks),
+            "program": program,
+            "mcp_server": inp.get("server", "") if action.tool == "mcp" else "",
+            "mcp_tool": inp.get("tool", "") if action.tool == "mcp" else "",
+            "delegated": action.on_behalf_of is not None,
+            "breakglass": breakglass,
+        }
+        for name in TF_FACTS:
+            ctx[name] = max(0, min(int(effect.facts.get(name, 0)), _LONG_MAX))
+        return ctx
+
+    def _judge(self, action: Action, effects: list[Effect], breakglass: bool) -> Verdict:
+        assert self.engine is not None
+        if not effects:
+            return Verdict(ALLOW, 0, (("no-effects", "the action changes nothing"),))
+        verdict: Verdict | None = None
+        cache: dict[str, Verdict] = {}
+        principals = self._principals(action)
+        for effect in effects:
+            ctx = self.context(action, effect, breakglass)
+            key = json.dumps(ctx, sort_keys=True)
+            got = cache.get(key)
+            if got is None:
+                for principal in principals:
+                    v = self.engine.evaluate(principal, ctx["verb"], ctx["target"], ctx)
+                    got = v if got is None else got.stricter(v)
+                assert got is not None
+                cache[key] = got
+            verdict = got if verdict is None else verdict.stricter(got)
+            if verdict.decision == DENY and verdict.error:
+                break
+        assert verdict is not None
+        return verdict

@@ -64,6 +64,8 @@ def build_parser() -> Parser:
     t.add_argument("file", metavar="FILE", help="TOML file with [[case]] tables")
     _decider_args(t)
 
+    sub.add_parser("demo", help="decide typical agent actions in sandbox and production")
+
     inv = sub.add_parser("inventory", help="validate an inventory file")
     isub = inv.add_subparsers(dest="inventory_command", metavar="SUBCOMMAND", parser_class=Parser)
     iv = isub.add_parser("validate", help="parse and check an inventory TOML file")
@@ -168,7 +170,13 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "explain": cmd_explain, "policy": cmd_policy,
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    return run()
+
+
+COMMANDS = {"check": cmd_check, "demo": cmd_demo, "explain": cmd_explain, "policy": cmd_policy,
             "inventory": cmd_inventory}
 
 

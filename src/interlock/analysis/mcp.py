@@ -1,0 +1,174 @@
+"""MCP tool calls → Effects.
+
+The server's annotations are claims, not facts: they are reported as such, and a tool whose
+name says it destroys is not believed when it claims to be read-only (the stricter reading
+wins). Without annotations the tool name's words decide; a tool that runs a command or SQL
+given in its arguments is analysed like that command or statement.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..effects import Effect, Target, Verb, opaque
+from ..errors import InputError
+
+# Words in a tool name (split on snake/camel/kebab case) → verb. First word found wins in the
+# order of _VERB_ORDER, strictest first, so `get_or_delete` reads as delete.
+NAME_WORDS: dict[str, Verb] = {
+    **dict.fromkeys(("delete", "remove", "rm", "drop", "destroy", "purge", "erase", "wipe",
+                     "truncate", "unlink", "terminate", "kill", "uninstall", "revoke"),
+                    Verb.DELETE),
+    **dict.fromkeys(("grant", "permission", "permissions", "role", "roles", "chmod", "chown",
+                     "sudo", "iam", "policy"), Verb.PRIVILEGE),
+    **dict.fromkeys(("execute", "exec", "run", "shell", "command", "cmd", "bash", "eval",
+                     "script", "terminal", "invoke", "spawn"), Verb.EXECUTE),
+    **dict.fromkeys(("update", "edit", "set", "patch", "write", "modify", "rename", "move",
+                     "mv", "replace", "put", "upsert", "merge", "push", "deploy", "apply",
+                     "commit", "save", "upload", "send", "publish", "restart", "scale",
+                     "change", "configure", "enable", "disable", "close", "archive"),
+                    Verb.UPDATE),
+    **dict.fromkeys(("create", "add", "insert", "post", "new", "make", "mkdir", "open",
+                     "generate", "copy", "cp", "clone", "fork", "append", "register"),
+                    Verb.CREATE),
+    **dict.fromkeys(("get", "list", "ls", "read", "search", "describe", "fetch", "show",
+                     "view", "find", "lookup", "info", "status", "inspect", "count", "diff",
+                     "log", "logs", "cat", "head", "tail", "browse", "explain", "check",
+                     "download", "ping", "whoami", "grep", "glob", "tree", "stat"), Verb.READ),
+}
+_VERB_ORDER = (Verb.DELETE, Verb.PRIVILEGE, Verb.EXECUTE, Verb.UPDATE, Verb.CREATE, Verb.READ)
+# `query`/`sql` tools: analysed as SQL when an argument carries the statement, else opaque.
+SQL_WORDS = frozenset({"query", "sql", "psql", "postgres", "postgresql", "mysql", "sqlite",
+                       "database", "db"})
+SQL_ARGS = ("sql", "query", "statement")
+DB_ARGS = ("database", "database_url", "db", "dsn", "connection_string", "url")
+COMMAND_ARGS = ("command", "cmd", "script")
+CWD_ARGS = ("cwd", "workdir", "working_dir", "working_directory", "directory", "dir")
+URL_ARGS = ("url", "uri", "endpoint")
+_STRICTNESS = {v: i for i, v in enumerate(reversed(_VERB_ORDER))}
+
+
+def name_words(name: str) -> list[str]:
+    """`deleteUserRecord` / `delete_user-record` / `Delete.User` → ["delete", "user", "record"]."""
+    words: list[str] = []
+    cur = ""
+    prev = ""
+    for ch in name:
+        if not ch.isalnum():
+            if cur:
+                words.append(cur)
+            cur = ""
+        elif ch.isupper() and cur and (prev.islower() or prev.isdigit()):
+            words.append(cur)
+            cur = ch
+        else:
+            cur += ch
+        prev = ch
+    if cur:
+        words.append(cur)
+    return [w.lower() for w in words]
+
+
+def _name_verb(words: list[str]) -> Verb | None:
+    found = {NAME_WORDS[w] for w in words if w in NAME_WORDS}
+    return next((v for v in _VERB_ORDER if v in found), None)
+
+
+def _str_arg(arguments: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
+    for n in names:
+        v = arguments.get(n)
+        if isinstance(v, str) and v.strip():
+            return v
+    return None
+
+
+def _targets(arguments: Mapping[str, Any]) -> tuple[Target, ...]:
+    url = _str_arg(arguments, URL_ARGS)
+    if url is None:
+        return ()
+    from .http import parse_url
+    try:
+        return (Target("host", parse_url(url)[1]),)
+    except InputError:
+        return ()  # not an http URL (a file:// or a DSN): no host we can name
+
+
+def _with(effects: list[Effect], resource: str, extra_detail: str) -> list[Effect]:
+    for e in effects:
+        e.detail = f"{resource}: {e.detail}" if e.detail else resource
+        if extra_detail:
+            e.detail += f" ({extra_detail})"
+    return effects
+
+
+def _delegate(server: str, tool: str, words: list[str], arguments: Mapping[str, Any],
+              verb: Verb | None) -> list[Effect] | None:
+    """A tool that runs a command or SQL from its arguments: analyse what it runs."""
+    resource = f"mcp {server}/{tool}"
+    cmd = _str_arg(arguments, COMMAND_ARGS)
+    if cmd is not None and (verb is Verb.EXECUTE or "command" in arguments or "cmd" in arguments):
+        try:
+            from .shell import analyze_shell
+        except ImportError:
+            return [opaque(resource, f"{resource}: runs a command (shell analyzer unavailable)")]
+        cwd = _str_arg(arguments, CWD_ARGS) or os.getcwd()
+        return _with(analyze_shell(cmd, cwd, os.environ), resource, "command from arguments")
+    sql = _str_arg(arguments, SQL_ARGS)
+    if sql is not None and SQL_WORDS.intersection(words) | ({"sql"} & set(arguments)):
+        from .sql import analyze_sql
+        dialect = next((d for d in ("mysql", "sqlite") if d in words), "postgres")
+        db = _str_arg(arguments, DB_ARGS)
+        return _with(analyze_sql(sql, dialect, db), resource, "SQL from arguments")
+    return None
+
+
+def analyze_mcp(server: str, tool: str, arguments: dict | None,
+                annotations: dict | None) -> list[Effect]:
+    if not isinstance(server, str) or not isinstance(tool, str):
+        raise InputError("mcp: server and tool must be strings")
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, dict):
+        raise InputError("mcp: arguments must be an object")
+    if annotations is not None and not isinstance(annotations, dict):
+        raise InputError("mcp: annotations must be an object")
+    resource = f"mcp {server}/{tool}"
+    words = name_words(tool)
+    name_verb = _name_verb(words)
+    targets = _targets(arguments)
+
+    delegated = _delegate(server, tool, words, arguments, name_verb)
+    if delegated is not None:
+        return delegated
+
+    ann = annotations or {}
+    ann_verb: Verb | None = None
+    claim = ""
+    if ann.get("readOnlyHint") is True:
+        ann_verb, claim = Verb.READ, "annotation readOnlyHint=true (server's claim)"
+    elif ann.get("destructiveHint") is True:
+        ann_verb, claim = Verb.DELETE, "annotation destructiveHint=true (server's claim)"
+    elif ann.get("destructiveHint") is False:
+        ann_verb, claim = Verb.UPDATE, "annotation destructiveHint=false (server's claim)"
+
+    if ann_verb is None and name_verb is None:
+        if SQL_WORDS.intersection(words) or "query" in words:
+            return [opaque(resource, f"{resource}: query tool without a visible statement",
+                           targets)]
+        return [opaque(resource, f"{resource}: tool name says nothing about its effect",
+                       targets)]
+    # Take the stricter of the server's claim and the name.
+    candidates = [v for v in (ann_verb, name_verb) if v is not None]
+    verb = max(candidates, key=lambda v: _STRICTNESS[v])
+    why = []
+    if claim:
+        why.append(claim + ("" if verb is ann_verb else ", overridden by the tool name"))
+    if name_verb is not None:
+        why.append(f"tool name suggests {name_verb.value}")
+    if verb is Verb.EXECUTE:
+        return [Effect(Verb.EXECUTE, resource, targets, reversible=False,
+                       detail=f"{resource}: " + "; ".join(why))]
+    return [Effect(verb, resource, targets, reversible=verb in (Verb.READ, Verb.CREATE),
+                   detail=f"{resource}: " + "; ".join(why))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -42,13 +43,17 @@ def render(decision: Decision, console: Console | None = None) -> None:
             flags = [] if e.reversible else ["irreversible"]
             if e.stateful:
                 flags.append("stateful")
-            table.add_row(Text(str(e.verb), style=VERB_STYLE.get(str(e.verb), "")), e.resource,
-                          e.resolved_target or "", e.environment or "",
-                          f"{e.scope}{' · ' + ', '.join(flags) if flags else ''}", risks,
-                          "\n".join(x for x in (e.rule or "", e.detail) if x))
+            # Text(), not str: resources and details come from the agent's input, and a str
+            # cell would be parsed as rich markup ("[/x]" raises MarkupError).
+            table.add_row(Text(str(e.verb), style=VERB_STYLE.get(str(e.verb), "")),
+                          Text(e.resource), Text(e.resolved_target or ""),
+                          Text(e.environment or ""),
+                          Text(f"{e.scope}{' · ' + ', '.join(flags) if flags else ''}"), risks,
+                          Text("\n".join(x for x in (e.rule or "", e.detail) if x)))
         console.print(table)
     if decision.reasons:
         console.print(Text("Why", style="bold"))
         for r in decision.reasons:
-            console.print(f"  • [bold]{r['policy']}[/bold]: {r['message']}", highlight=False)
+            console.print(f"  • [bold]{escape(r['policy'])}[/bold]: {escape(r['message'])}",
+                          highlight=False)
     console.print(Text(f"action hash {decision.action_hash}", style="dim"))

@@ -20,7 +20,7 @@ from .errors import InputError, InterlockError
 from .inventory import DEFAULT_TIER, Inventory, Resolver, load_inventory, stricter
 from .policy import ALLOW, DENY, PolicyEngine, Verdict
 
-TF_FACTS = ("tf_total", "tf_creates", "tf_updates", "tf_deletes", "tf_replaces", "tf_forgets",
+TF_FACTS = ("tf_prior", "tf_total", "tf_creates", "tf_updates", "tf_deletes", "tf_replaces", "tf_forgets",
             "tf_stateful_deletes", "tf_destroy_share_pct")
 # Cedar Longs are signed 64-bit; clamp so a hostile count cannot make the request invalid.
 _LONG_MAX = 2**63 - 1
@@ -54,6 +54,8 @@ def load_json(raw: bytes | str) -> Any:
                           parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise InputError(f"input is not valid JSON: {e}") from None
+    except ValueError as e:  # e.g. an integer beyond Python's int-string digit limit
+        raise InputError(f"input is not usable JSON: {e}") from None
     except RecursionError:
         raise InputError("input JSON is nested too deeply") from None
 
@@ -81,8 +83,9 @@ class Decider:
             self.default_tier = inv.default
             self.resolver = Resolver(inv, environ)
             self.engine = PolicyEngine(policy_dir)
+            # The default tier (--env) changes decisions as much as the inventory does.
             self.policy_version = hashlib.sha256(
-                f"{self.engine.digest}:{inv.digest}".encode()).hexdigest()
+                f"{self.engine.digest}:{inv.digest}:{inv.default}".encode()).hexdigest()
         except InterlockError as e:
             self.config_error = str(e)
             self.policy_version = None
@@ -112,6 +115,7 @@ class Decider:
             from .analysis import analyze
 
             effects = analyze(action, self.environ)
+            self.resolver.refresh()
             for effect in effects:
                 self.resolver.resolve(effect)
             verdict = self._judge(action, effects, breakglass)
@@ -179,18 +183,20 @@ class Decider:
         if not effects:
             return Verdict(ALLOW, 0, (("no-effects", "the action changes nothing"),))
         verdict: Verdict | None = None
-        cache: dict[str, Verdict] = {}
+        cache: dict[tuple, Verdict] = {}
         principals = self._principals(action)
         for effect in effects:
             ctx = self.context(action, effect, breakglass)
-            key = json.dumps(ctx, sort_keys=True)
-            got = cache.get(key)
-            if got is None:
-                for principal in principals:
+            got: Verdict | None = None
+            for principal in principals:
+                key = self.engine.cache_key(principal, ctx["verb"], ctx["target"], ctx)
+                v = cache.get(key) if key is not None else None
+                if v is None:
                     v = self.engine.evaluate(principal, ctx["verb"], ctx["target"], ctx)
-                    got = v if got is None else got.stricter(v)
-                assert got is not None
-                cache[key] = got
+                    if key is not None:
+                        cache[key] = v
+                got = v if got is None else got.stricter(v)
+            assert got is not None
             verdict = got if verdict is None else verdict.stricter(got)
             if verdict.decision == DENY and verdict.error:
                 break

@@ -87,6 +87,11 @@ def run_tests(path: str, policy: str | None, inventory: str | None, env: str | N
         tier = case.get("env", env)
         if tier not in deciders:
             deciders[tier] = Decider(policy, inventory, tier)
+            if deciders[tier].config_error is not None:
+                # A broken pack or inventory denies everything: "expect = deny" cases would
+                # pass vacuously, so the run fails instead.
+                print(f"error: {deciders[tier].config_error}", file=sys.stderr)
+                return 1
         decision = deciders[tier].decide(case["action"])
         ok = decision.decision == case["expect"]
         if ok and "approvals" in case:

@@ -95,11 +95,23 @@ def git_branch(source: str | None, env: Mapping[str, str]) -> str | None:
         return None
     d = Path(source)
     for candidate in (d, *d.parents):
-        head = candidate / ".git" / "HEAD"
-        try:
-            text = head.read_text().strip()
-        except OSError:
+        dotgit = candidate / ".git"
+        if dotgit.is_file():
+            # A worktree or submodule: `.git` is a file "gitdir: PATH"; its HEAD is there, and
+            # the enclosing repository's branch is not this one's.
+            try:
+                line = dotgit.read_text().strip()
+            except OSError:
+                return None
+            if not line.startswith("gitdir:"):
+                return None
+            dotgit = candidate / line[len("gitdir:"):].strip()
+        elif not dotgit.is_dir():
             continue
+        try:
+            text = (dotgit / "HEAD").read_text().strip()
+        except OSError:
+            return None
         prefix = "ref: refs/heads/"
         return text[len(prefix):] if text.startswith(prefix) else None
     return None

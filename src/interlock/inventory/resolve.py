@@ -23,6 +23,11 @@ class Resolver:
         self.environ = os.environ if environ is None else environ
         self._implicit: dict[tuple[str, str | None], str | None] = {}
 
+    def refresh(self) -> None:
+        """Forget implicit lookups: they are read at decision time, so a long-lived resolver
+        (batch, server) must not keep yesterday's kube context."""
+        self._implicit.clear()
+
     def implicit(self, target: Target) -> str | None:
         key = (target.kind, target.source)
         if key not in self._implicit:

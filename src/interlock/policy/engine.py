@@ -128,10 +128,26 @@ class PolicyEngine:
             self.entities = cedarpy.Entities.from_json_str("[]", self.schema)
         except ValueError as e:
             raise ConfigError(f"policy {self.directory}: {e}") from None
+        self.context_reads, self.reads_resource = _what_policies_read(static.values())
         digest = hashlib.sha256()
         for source, text in [(SCHEMA_FILE, self.schema_text), *sorted(texts.items())]:
             digest.update(Path(source).name.encode() + b"\0" + text.encode() + b"\0")
         self.digest = digest.hexdigest()
+
+    def cache_key(self, principal: tuple[str, str], verb: str, target: str,
+                  context: dict) -> tuple | None:
+        """A key under which two requests must get the same answer from this pack.
+
+        Only what some policy reads counts: a 10,000-change plan whose effects differ only in
+        resource names is then a handful of Cedar calls, not 10,000. None: cache nothing.
+        """
+        if self.context_reads is None:
+            return None
+        parts = [principal, verb, target if self.reads_resource else None]
+        for name in self.context_reads:
+            value = context.get(name)
+            parts.append(tuple(value) if isinstance(value, list) else value)
+        return tuple(parts)
 
     def evaluate(self, principal: tuple[str, str], verb: str, target: str,
                  context: dict) -> Verdict:
@@ -163,3 +179,48 @@ class PolicyEngine:
             return Verdict(DENY, 0, tuple((p.id, p.reason) for p in hard))
         return Verdict(APPROVAL, max(p.approvals or 0 for p in forbids),
                        tuple((p.id, p.reason) for p in forbids))
+
+
+def _what_policies_read(policies) -> tuple[tuple[str, ...] | None, bool]:
+    """The context attributes the policies read, and whether any looks at the resource.
+
+    Returns (None, True) when a policy uses `context` other than through `.attr` or `has attr`
+    (then every attribute may matter and nothing is cached).
+    """
+    attrs: set[str] = set()
+    reads_resource = False
+    opaque_use = False
+
+    def walk(node, parent_ok: bool) -> None:
+        nonlocal reads_resource, opaque_use
+        if isinstance(node, dict):
+            if node.get("Var") == "context" and not parent_ok:
+                opaque_use = True
+            if node.get("Var") == "resource":
+                reads_resource = True
+            for op in (".", "has"):
+                inner = node.get(op)
+                if isinstance(inner, dict) and isinstance(inner.get("left"), dict) \
+                        and inner["left"].get("Var") == "context":
+                    attrs.add(inner.get("attr", ""))
+                    for k, v in inner.items():
+                        if k != "left":
+                            walk(v, False)
+                    for k, v in node.items():
+                        if k != op:
+                            walk(v, False)
+                    return
+            for v in node.values():
+                walk(v, False)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, False)
+
+    for policy in policies:
+        if (policy.get("resource") or {}).get("op", "All") != "All":
+            reads_resource = True
+        walk(policy.get("conditions", []), False)
+    if opaque_use:
+        return None, True
+    return tuple(sorted(attrs)), reads_resource
+

@@ -115,6 +115,8 @@ class Decider:
             from .analysis import analyze
 
             effects = analyze(action, self.environ)
+            if action.tool == "mcp" and self.engine.mcp_overrides:
+                self._apply_mcp_override(action, effects)
             self.resolver.refresh()
             for effect in effects:
                 self.resolver.resolve(effect)
@@ -144,6 +146,22 @@ class Decider:
     def error(self, message: str, digest: str) -> Decision:
         return Decision(DENY, 0, self.default_tier, [{"policy": "error", "message": message}],
                         [], digest, message, self.policy_version)
+
+    def _apply_mcp_override(self, action: Action, effects: list[Effect]) -> None:
+        from .policy.overrides import find_override
+
+        assert self.engine is not None
+        server, tool = action.input["server"], action.input["tool"]
+        override = find_override(self.engine.mcp_overrides, server, tool)
+        if override is None:
+            return
+        for effect in effects:
+            # Only the call's own (claimed or guessed) verb; parsed payload effects stand.
+            if effect.resource == f"mcp {server}/{tool}":
+                effect.verb = override.verb
+                effect.detail = "; ".join(x for x in (
+                    effect.detail, f"verb {override.verb} set by operator override"
+                    + (f" ({override.note})" if override.note else "")) if x)
 
     # -- policy -----------------------------------------------------------------------------
     def _principals(self, action: Action) -> list[tuple[str, str]]:

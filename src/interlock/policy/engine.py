@@ -17,6 +17,8 @@ from pathlib import Path
 import cedarpy
 
 from ..errors import ConfigError
+from .overrides import FILE as OVERRIDES_FILE
+from .overrides import load_mcp_overrides
 
 PACK_DIR = Path(__file__).with_name("pack")
 SCHEMA_FILE = "interlock.cedarschema"
@@ -129,8 +131,10 @@ class PolicyEngine:
         except ValueError as e:
             raise ConfigError(f"policy {self.directory}: {e}") from None
         self.context_reads, self.reads_resource = _what_policies_read(static.values())
+        self.mcp_overrides, overrides_text = load_mcp_overrides(self.directory)
         digest = hashlib.sha256()
-        for source, text in [(SCHEMA_FILE, self.schema_text), *sorted(texts.items())]:
+        for source, text in [(SCHEMA_FILE, self.schema_text), (OVERRIDES_FILE, overrides_text),
+                             *sorted(texts.items())]:
             digest.update(Path(source).name.encode() + b"\0" + text.encode() + b"\0")
         self.digest = digest.hexdigest()
 

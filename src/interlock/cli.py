@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
-        if argv and argv[0] == "check":
+        # Whatever went wrong with the arguments, a `check` caller reads a deny object.
+        if "check" in argv:
             return _usage_deny(str(e))
         print(f"{e}\nRun 'interlock --help' for usage.", file=sys.stderr)
         return EXIT_USAGE

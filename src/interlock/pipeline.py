@@ -22,6 +22,9 @@ from .policy import ALLOW, DENY, PolicyEngine, Verdict
 
 TF_FACTS = ("tf_prior", "tf_total", "tf_creates", "tf_updates", "tf_deletes", "tf_replaces", "tf_forgets",
             "tf_stateful_deletes", "tf_destroy_share_pct")
+# Tools where "no effects" is a real answer: transaction control only (`BEGIN; COMMIT`), a
+# Terraform plan that changes nothing.
+SEEN_THROUGH_EMPTY = frozenset({"sql", "terraform"})
 # Cedar Longs are signed 64-bit; clamp so a hostile count cannot make the request invalid.
 _LONG_MAX = 2**63 - 1
 
@@ -199,7 +202,11 @@ class Decider:
     def _judge(self, action: Action, effects: list[Effect], breakglass: bool) -> Verdict:
         assert self.engine is not None
         if not effects:
-            return Verdict(ALLOW, 0, (("no-effects", "the action changes nothing"),))
+            if action.tool in SEEN_THROUGH_EMPTY:
+                return Verdict(ALLOW, 0, (("no-effects", "the action changes nothing"),))
+            # An analyzer that sees nothing in a command or call is a bug, not a read.
+            raise InputError(f"{action.tool}: the analyzer found no effects in this action; "
+                             "refusing to guess")
         verdict: Verdict | None = None
         cache: dict[tuple, Verdict] = {}
         principals = self._principals(action)

@@ -101,6 +101,8 @@ def _normalise_input(tool: str, inp: dict[str, Any]) -> dict[str, Any]:
             raise InputError("shell: command contains a NUL byte")
         if not out["command"].strip():
             raise InputError("shell: command is empty")
+        if "cwd" in out and not out["cwd"].strip():
+            raise InputError("shell: cwd is empty (omit it to use the current directory)")
         out["cwd"] = _resolve_path(out.get("cwd") or os.getcwd(), None)
     elif tool == "sql":
         dialect = out.get("dialect", "postgres").lower()

@@ -89,7 +89,8 @@ def parse_inventory(text: str, source: str = "<inventory>") -> Inventory:
                                   f"{', '.join(TARGET_KINDS)}")
             if isinstance(value, str):
                 value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            if not isinstance(value, list) or not value or not all(
+                    isinstance(v, str) and v for v in value):
                 raise ConfigError(f"{where}: {key} must be a list of non-empty glob strings")
             patterns[key] = tuple(value)
         if not patterns:

@@ -1,0 +1,128 @@
+"""The values the shell walk passes around: words, streams, the line's state, one command."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ...effects import Effect, Target
+
+# Marks an unresolved part (an expansion we cannot know) inside a word's text. Commands never
+# contain NUL (analyze_shell rejects it), so the marker cannot collide with real text.
+DYN = "\x00"
+MAX_DEPTH = 8  # nested re-parses (bash -c, eval, ssh, decoded payloads) before giving up
+MAX_EFFECTS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One argument after quote removal and expansion."""
+
+    text: str  # DYN where a part is unknown
+    src: str = ""  # as written, for messages
+    glob: bool = False  # unquoted *, ? or [ (the shell would expand it)
+    remote: str | None = None  # produced by a download from this host (`$(curl …)`, `<(curl …)`)
+    stream: Stream | None = None  # what reading this path yields (process substitution)
+
+    @property
+    def dynamic(self) -> bool:
+        return DYN in self.text
+
+    @property
+    def show(self) -> str:
+        return self.src or self.text.replace(DYN, "$?")
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """What flows on a pipe: what the next command would read from stdin."""
+
+    kind: str  # "tty" | "literal" | "remote" | "secret" | "file" | "unknown"
+    text: str = ""  # literal payload, remote host, or file path
+
+    @property
+    def literal(self) -> str | None:
+        return self.text if self.kind == "literal" else None
+
+
+TTY = Stream("tty")
+UNKNOWN = Stream("unknown")
+
+
+@dataclass(slots=True)
+class Line:
+    """State shared by everything in one analysed command line (effects sink, limits)."""
+
+    effects: list[Effect] = field(default_factory=list)
+    home: str = "/root"
+    env: Mapping[str, str] = field(default_factory=dict)  # passed to paths.py (HOME only)
+    budget: int = 20000  # nodes and commands we are willing to look at
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Shell state while walking sequentially; subshells and pipeline stages get a copy."""
+
+    line: Line
+    cwd: str | None  # None: a `cd` we could not resolve happened
+    vars: dict[str, str] = field(default_factory=dict)
+    exported: set[str] = field(default_factory=set)
+    functions: dict[str, Any] = field(default_factory=dict)
+    depth: int = 0
+    calls: tuple[str, ...] = ()  # functions being expanded (recursion → fork bomb check)
+    extra: tuple[Target, ...] = ()  # targets added to every effect (ssh host, container)
+    background: bool = False  # in a pipeline or `&`: a self-call here is a fork bomb
+    tf_workspace: str | None = None  # `terraform workspace select X` earlier in the line
+
+    def child(self, **kw: Any) -> Ctx:
+        kw.setdefault("vars", dict(self.vars))
+        kw.setdefault("exported", set(self.exported))
+        kw.setdefault("functions", dict(self.functions))
+        return replace(self, **kw)
+
+    def emit(self, effects: list[Effect]) -> None:
+        out = self.line.effects
+        for e in effects:
+            if self.extra:
+                e.targets = tuple(e.targets) + tuple(t for t in self.extra if t not in e.targets)
+            out.append(e)
+
+    def abspath(self, text: str) -> str | None:
+        """An absolute normalised path, or None when it depends on an unknown cwd."""
+        if text.startswith("/"):
+            p = posixpath.normpath(text)
+            return "/" + p.lstrip("/") if p.startswith("//") else p
+        if self.cwd is None:
+            return None
+        return posixpath.normpath(posixpath.join(self.cwd, text))
+
+
+@dataclass(slots=True)
+class Cmd:
+    """One simple command about to run, as its handler sees it."""
+
+    name: str
+    args: list[Word]
+    ctx: Ctx
+    stdin: Stream = TTY
+    assigns: dict[str, str] = field(default_factory=dict)  # prefix assignments (`A=b cmd`)
+    stdout: Stream = UNKNOWN
+    # Set by dispatch: analyse nested argv / nested shell text in this command's context.
+    run_words: Callable[..., Any] | None = None
+    run_text: Callable[..., Any] | None = None
+
+    def var(self, name: str) -> str | None:
+        """A variable the program would see in its environment (None: unset or unknown)."""
+        if name in self.assigns:
+            v = self.assigns[name]
+        elif name in self.ctx.exported and name in self.ctx.vars:
+            v = self.ctx.vars[name]
+        else:
+            return None
+        return None if DYN in v else v
+
+    @property
+    def argv_text(self) -> str:
+        return " ".join([self.name, *(w.show for w in self.args)])

@@ -1,0 +1,337 @@
+"""File operations (coreutils and friends): table FILE_OPS says what each does to its operands."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from ....effects import Effect, Risk, Scope, Target, Verb, opaque
+from .. import fx
+from ..argv import parse
+from ..model import DYN, Cmd, Word
+from . import Handler
+
+
+@dataclass(frozen=True, slots=True)
+class FileOp:
+    verb: Verb  # what happens to each path operand (the destination for "copy")
+    short_arg: str = ""
+    long_arg: frozenset[str] = frozenset()
+    recursive: tuple[str, ...] = ()  # flags that make it recursive
+    lead: int = 0  # operands before the paths (chmod MODE, chown OWNER)
+    copy: bool = False  # SRC… DEST: sources get src_verb, the last operand `verb`
+    src_verb: Verb | None = None  # None: sources are read
+    always_recursive: bool = False  # mv moves whole trees
+    detail: str = ""
+
+
+_L = frozenset
+_R = ("-r", "-R", "--recursive")
+FILE_OPS: dict[str, FileOp] = {
+    "rm": FileOp(Verb.DELETE, recursive=_R, detail="rm"),
+    "rmdir": FileOp(Verb.DELETE, detail="rmdir"),
+    "unlink": FileOp(Verb.DELETE, detail="unlink"),
+    "shred": FileOp(Verb.UPDATE, "ns", _L({"--iterations", "--size", "--random-source"}),
+                    detail="shred (overwrite)"),
+    "mv": FileOp(Verb.UPDATE, "tS", _L({"--target-directory", "--suffix"}), copy=True,
+                 src_verb=Verb.DELETE, always_recursive=True, detail="mv"),
+    "cp": FileOp(Verb.UPDATE, "tS", _L({"--target-directory", "--suffix"}),
+                 recursive=("-r", "-R", "-a", "--recursive", "--archive"), copy=True, detail="cp"),
+    "ln": FileOp(Verb.CREATE, "tS", _L({"--target-directory", "--suffix"}), copy=True,
+                 src_verb=Verb.READ, detail="ln"),
+    "install": FileOp(Verb.UPDATE, "mogtS", _L({"--mode", "--owner", "--group",
+                                               "--target-directory", "--suffix"}),
+                      copy=True, detail="install"),
+    "chmod": FileOp(Verb.UPDATE, "", _L({"--reference"}), recursive=("-R", "--recursive"),
+                    lead=1, detail="chmod"),
+    "chown": FileOp(Verb.UPDATE, "", _L({"--reference", "--from"}),
+                    recursive=("-R", "--recursive"), lead=1, detail="chown"),
+    "chgrp": FileOp(Verb.UPDATE, "", _L({"--reference"}), recursive=("-R", "--recursive"),
+                    lead=1, detail="chgrp"),
+    "chattr": FileOp(Verb.UPDATE, "pv", recursive=("-R",), lead=1, detail="chattr"),
+    "setfacl": FileOp(Verb.UPDATE, "mMxX", recursive=("-R", "--recursive"), detail="setfacl"),
+    "truncate": FileOp(Verb.UPDATE, "sr", _L({"--size", "--reference"}), detail="truncate"),
+    "touch": FileOp(Verb.CREATE, "rdt", _L({"--reference", "--date"}), detail="touch"),
+    "mkdir": FileOp(Verb.CREATE, "m", _L({"--mode", "--context"}), detail="mkdir"),
+    "mkfifo": FileOp(Verb.CREATE, "m", _L({"--mode"}), detail="mkfifo"),
+    "tee": FileOp(Verb.UPDATE, "", _L({"--output-error"}), detail="tee"),
+    "patch": FileOp(Verb.UPDATE, "pidioBrDFVYzg", _L({"--input", "--directory", "--output"}),
+                    detail="patch"),
+}
+
+
+def _setuid(mode: str) -> bool:
+    if mode.isdigit():
+        return len(mode) >= 4 and int(mode[-4]) & 6 != 0
+    return "s" in mode and any(c in mode for c in "+=")
+
+
+def _fileop(name: str, op: FileOp) -> Handler:
+    def handle(cmd: Cmd) -> list[Effect]:
+        args = cmd.args
+        if name == "chattr":  # `chattr -i f`: the mode looks like an option; make it an operand
+            modes = [w for w in args if w.text[:1] in "+-=" and w.text[1:].isalpha()
+                     and w.text not in ("-R", "-V", "-f")]
+            args = [Word("=" + w.text, w.show) for w in modes[:1]] + [
+                w for w in args if not modes or w is not modes[0]]
+        o = parse(args, op.short_arg, op.long_arg)
+        recursive = op.always_recursive or o.has(*op.recursive)
+        lead, paths = o.pos[: op.lead], o.pos[op.lead :]
+        detail = op.detail + (" -r (recursive)" if recursive and not op.always_recursive else "")
+        if o.has("--no-preserve-root"):
+            detail += " --no-preserve-root"
+        verb = op.verb
+        risks: set[Risk] = set()
+        if name == "chmod" and lead and _setuid(lead[0].text):
+            verb = Verb.PRIVILEGE
+            risks.add(Risk.HOST_SECURITY)
+            detail += f" {lead[0].show} (setuid/setgid)"
+        if name == "rm" and o.has("-f", "--force") and "-f" not in detail:
+            detail += " -f"
+        out: list[Effect] = []
+        if op.copy:
+            tdir = o.get("-t", "--target-directory")
+            if tdir is not None:
+                dests = [Word(tdir)]
+                srcs = paths
+            else:
+                dests, srcs = paths[-1:], paths[:-1]
+            if name == "install" and o.has("-d", "--directory"):
+                srcs, dests = [], paths
+            for s in srcs:
+                if op.src_verb is None:
+                    out.append(fx.path_read(cmd.ctx, s))
+                elif op.src_verb is not Verb.READ:
+                    out.append(fx.path_change(cmd.ctx, s, op.src_verb, recursive=True,
+                                              detail=f"{detail} (source)"))
+            for d in dests:
+                out.append(fx.path_change(cmd.ctx, d, verb, recursive=recursive, detail=detail))
+        else:
+            if name == "shred" and o.has("-u", "--remove"):
+                verb = Verb.DELETE
+            for p in paths:
+                out.append(fx.path_change(cmd.ctx, p, verb, recursive=recursive, detail=detail))
+        for e in out:
+            if risks:
+                e.risks = e.risks | risks
+            if verb is Verb.PRIVILEGE and e.verb is Verb.UPDATE:
+                e.verb = Verb.PRIVILEGE
+        if name == "tee":
+            cmd.stdout = cmd.stdin
+        if not out:
+            out.append(fx.eff(Verb.READ, f"command {name}", detail=f"{name}: no operands"))
+        return out
+
+    return handle
+
+
+def dd(cmd: Cmd) -> list[Effect]:
+    out: list[Effect] = []
+    wrote = False
+    for w in cmd.args:
+        key, eq, val = w.text.partition("=")
+        if not eq:
+            continue
+        vw = Word(val, w.show.partition("=")[2] or val, w.glob)
+        if key == "of":
+            out.append(fx.path_change(cmd.ctx, vw, Verb.UPDATE, detail="dd of="))
+            wrote = True
+        elif key == "if":
+            e = fx.path_read(cmd.ctx, vw)
+            out.append(e)
+            if e.verb is Verb.READ_SECRET:
+                cmd.stdout = fx.stream_of_read(e, vw)
+    if not wrote:
+        cmd.stdout = cmd.stdout if cmd.stdout.kind == "secret" else cmd.stdin
+    return out or [fx.eff(Verb.READ, "command dd")]
+
+
+def _device_wipe(what: str) -> Handler:
+    def handle(cmd: Cmd) -> list[Effect]:
+        o = parse(cmd.args, "tLbcCEUIogjJmNOrM", _L({"--type"}))
+        if o.has("-l", "--list", "-V", "--version", "-h", "--help") and what != "mkfs":
+            return [fx.eff(Verb.READ, f"command {cmd.name}")]
+        devs = [w.show for w in o.pos if w.text.startswith("/dev/") or w.dynamic] or \
+               [w.show for w in o.pos[:1]]
+        return [fx.eff(Verb.DELETE, f"device {d}", (Target("path", d),), scope=Scope.ALL,
+                       stateful=True, risks=(Risk.CATASTROPHIC,),
+                       detail=f"{cmd.name}: {what} destroys the file system")
+                for d in devs or ["(unknown)"]]
+
+    return handle
+
+
+def sed(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "efl", _L({"--expression", "--file", "--line-length"}))
+    inplace = any(k.startswith("-i") or k.startswith("--in-place") for k in o.flags) or any(
+        k == "-i" for k in o.flags)
+    files = o.pos if (o.has("-e", "--expression", "-f", "--file")) else o.pos[1:]
+    if inplace:
+        return [fx.path_change(cmd.ctx, f, Verb.UPDATE, detail="sed -i") for f in files] or \
+            [fx.eff(Verb.READ, "command sed")]
+    out = [fx.path_read(cmd.ctx, f) for f in files]
+    if any(e.verb is Verb.READ_SECRET for e in out) or cmd.stdin.kind == "secret":
+        cmd.stdout = cmd.stdin if cmd.stdin.kind == "secret" else fx.stream_of_read(
+            next(e for e in out if e.verb is Verb.READ_SECRET), files[0])
+    return out or [fx.eff(Verb.READ, "command sed")]
+
+
+def find(cmd: Cmd) -> list[Effect]:
+    assert cmd.run_words is not None
+    args = cmd.args
+    i = 0
+    while i < len(args) and args[i].text in ("-H", "-L", "-P") or (
+            i < len(args) and args[i].text.startswith("-O")):
+        i += 1
+    starts: list[Word] = []
+    while i < len(args) and not (args[i].text.startswith("-") or args[i].text in ("(", "!")):
+        starts.append(args[i])
+        i += 1
+    starts = starts or [Word(".")]
+    expr = args[i:]
+    out: list[Effect] = []
+    acted = False
+    j = 0
+    while j < len(expr):
+        t = expr[j].text
+        if t == "-delete":
+            acted = True
+            for s in starts:
+                out.append(fx.path_change(cmd.ctx, s, Verb.DELETE, recursive=True,
+                                          detail="find -delete"))
+        elif t in ("-exec", "-execdir", "-ok", "-okdir"):
+            acted = True
+            k = j + 1
+            while k < len(expr) and expr[k].text not in (";", "+"):
+                k += 1
+            sub = expr[j + 1 : k]
+            for s in starts:
+                base = s.text.rstrip("/") or "/"
+                each = Word(DYN, "{}") if s.dynamic else Word(
+                    (base if base != "/" else "") + "/**", f"{s.show}/…", glob=True)
+                words = [each if w.text == "{}" else w for w in sub]
+                if sub:
+                    cmd.run_words(cmd, words, stdin=cmd.stdin)
+            j = k
+        elif t in ("-fprint", "-fprint0", "-fls", "-fprintf") and j + 1 < len(expr):
+            acted = True
+            out.append(fx.path_change(cmd.ctx, expr[j + 1], Verb.UPDATE, detail=f"find {t}"))
+            j += 1
+        j += 1
+    if not acted or not out:
+        out.extend(fx.path_read(cmd.ctx, s, detail="find") for s in starts)
+    return out
+
+
+def rsync(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "efBT", _L({"--rsh", "--exclude", "--include", "--filter", "--files-from",
+                                   "--exclude-from", "--include-from", "--rsync-path",
+                                   "--chmod", "--chown", "--log-file", "--password-file",
+                                   "--backup-dir", "--temp-dir", "--compare-dest",
+                                   "--link-dest", "--port", "--timeout", "--bwlimit"}))
+    if len(o.pos) < 2:
+        return [fx.path_read(cmd.ctx, w) for w in o.pos] or [fx.eff(Verb.READ, "command rsync")]
+    srcs, dest = o.pos[:-1], o.pos[-1]
+    delete = any(k.startswith("--delete") or k == "--remove-source-files" for k in o.flags)
+    out: list[Effect] = []
+    secret = False
+    for s in srcs:
+        host, _, _ = _remote(s.text)
+        if host is None:
+            e = fx.path_read(cmd.ctx, s)
+            secret = secret or e.verb is Verb.READ_SECRET
+            out.append(e)
+    host, _, rpath = _remote(dest.text)
+    verb = Verb.DELETE if delete else Verb.UPDATE
+    detail = "rsync --delete (removes extra files)" if delete else "rsync"
+    if host is not None:
+        out.append(fx.eff(verb, f"host {host}:{rpath}", (Target("host", host),),
+                          scope=Scope.MANY, detail=detail))
+        if secret:
+            out.append(fx.eff(Verb.UPDATE, f"network send to {host}", (Target("host", host),),
+                              risks=(Risk.CATASTROPHIC,), detail="credential file copied to a host",
+                              reversible=False))
+    else:
+        out.append(fx.path_change(cmd.ctx, dest, verb, recursive=True, detail=detail))
+    return out
+
+
+def _remote(text: str) -> tuple[str | None, str | None, str]:
+    """`user@host:path` → (host, user, path); local paths → (None, None, text)."""
+    if text.startswith(("/", ".", "~")) or ":" not in text or text.startswith("rsync://"):
+        if text.startswith("rsync://"):
+            rest = text[8:]
+            host = rest.split("/", 1)[0]
+            return host.split("@")[-1], None, "/" + rest.partition("/")[2]
+        return None, None, text
+    hostpart, _, path = text.partition(":")
+    if "/" in hostpart:
+        return None, None, text
+    user, _, host = hostpart.rpartition("@")
+    return host, user or None, path
+
+
+def archive(cmd: Cmd) -> list[Effect]:
+    """tar/unzip: extraction writes many files; creation reads sources and writes the archive."""
+    name = cmd.name
+    if name == "tar":
+        args = list(cmd.args)
+        if args and not args[0].text.startswith("-") and not args[0].dynamic:
+            args[0] = Word("-" + args[0].text, args[0].show)  # `tar xzf a.tgz`
+        o = parse(args, "fCTXbHIK", _L({"--file", "--directory", "--files-from",
+                                       "--exclude-from", "--use-compress-program"}))
+        dest = o.get("-C", "--directory")
+        out: list[Effect] = []
+        if o.has("-x", "--extract", "--get"):
+            d = Word(dest) if dest is not None else Word(".")
+            out.append(fx.path_change(cmd.ctx, d, Verb.UPDATE, recursive=True,
+                                      detail="tar -x (extract)"))
+        if o.has("-c", "--create", "-r", "--append", "-u", "--update"):
+            f = o.get("-f", "--file")
+            if f and f != "-":
+                out.append(fx.path_change(cmd.ctx, Word(f), Verb.CREATE, detail="tar -c"))
+            reads = [fx.path_read(cmd.ctx, w) for w in o.pos]
+            out.extend(reads)
+            if any(e.verb is Verb.READ_SECRET for e in reads) and (not f or f == "-"):
+                cmd.stdout = fx.Stream("secret", "archive")
+        if o.has("--remove-files"):
+            out.extend(fx.path_change(cmd.ctx, w, Verb.DELETE, recursive=True,
+                                      detail="tar --remove-files") for w in o.pos)
+        return out or [fx.eff(Verb.READ, "command tar")]
+    o = parse(cmd.args, "dxP", set())
+    d = Word(o.get("-d") or ".")
+    if name in ("unzip", "7z", "unrar") and not o.has("-l", "-t", "-v", "-Z"):
+        return [fx.path_change(cmd.ctx, d, Verb.UPDATE, recursive=True, detail=f"{name} extract")]
+    if name == "zip" and o.pos:
+        return [fx.path_change(cmd.ctx, o.pos[0], Verb.CREATE, detail="zip"),
+                *(fx.path_read(cmd.ctx, w) for w in o.pos[1:])]
+    return [fx.eff(Verb.READ, f"command {name}")]
+
+
+def gzip_like(cmd: Cmd) -> list[Effect]:
+    """gzip FILE replaces FILE by FILE.gz; with -c or on stdin it is a filter."""
+    o = parse(cmd.args, "S", _L({"--suffix"}))
+    if o.has("-c", "--stdout", "-l", "--list", "-t", "--test") or not o.pos:
+        cmd.stdout = cmd.stdin if cmd.stdin.kind == "secret" else cmd.stdout
+        return [fx.path_read(cmd.ctx, w) for w in o.pos] or [fx.eff(Verb.READ, f"command {cmd.name}")]
+    return [fx.path_change(cmd.ctx, w, Verb.REPLACE, detail=f"{cmd.name} (replaces the file)")
+            for w in o.pos]
+
+
+def unknown(cmd: Cmd) -> list[Effect]:
+    return [opaque(f"command {cmd.name}", f"{cmd.argv_text[:100]}: unknown program")]
+
+
+HANDLERS: dict[str, Handler] = {name: _fileop(name, op) for name, op in FILE_OPS.items()}
+HANDLERS.update({
+    "dd": dd, "sed": sed, "find": find, "rsync": rsync,
+    "mkfs": _device_wipe("mkfs"), "wipefs": _device_wipe("wipefs"),
+    "fdisk": _device_wipe("partitioning"), "sfdisk": _device_wipe("partitioning"),
+    "parted": _device_wipe("partitioning"), "gdisk": _device_wipe("partitioning"),
+    "sgdisk": _device_wipe("partitioning"), "blkdiscard": _device_wipe("blkdiscard"),
+    "tar": archive, "unzip": archive, "zip": archive, "7z": archive, "unrar": archive,
+    "gzip": gzip_like, "gunzip": gzip_like, "bzip2": gzip_like, "xz": gzip_like,
+    "zstd": gzip_like, "bunzip2": gzip_like, "unxz": gzip_like,
+    "__unknown__": unknown,
+})
+_ = posixpath

@@ -1,0 +1,146 @@
+"""git: subcommand table plus the few that need their arguments read (push, reset, clean, …)."""
+
+from __future__ import annotations
+
+from ....effects import Effect, Risk, Scope, Target, Verb
+from .. import fx
+from ..argv import parse
+from ..model import Cmd
+from . import Handler
+
+GIT_READ = {"status", "log", "diff", "show", "fetch", "blame", "grep", "ls-files", "ls-remote",
+            "rev-parse", "describe", "shortlog", "reflog", "cat-file", "show-ref", "whatchanged",
+            "ls-tree", "rev-list", "name-rev", "for-each-ref", "help", "version", "var",
+            "check-ignore", "cherry", "count-objects", "fsck", "range-diff", "merge-base",
+            "verify-commit", "archive", "bundle", "difftool", "instaweb", "notes"}
+GIT_UPDATE = {"commit", "add", "checkout", "switch", "merge", "rebase", "pull", "cherry-pick",
+              "revert", "restore", "mv", "am", "apply", "init", "clone", "submodule", "worktree",
+              "tag", "stash", "remote", "sparse-checkout", "lfs", "bisect", "mergetool", "gc",
+              "prune", "repack", "maintenance", "pack-refs", "update-index", "commit-tree"}
+# Settings that make git run a program later.
+GIT_EXEC_KEYS = {"core.hookspath", "core.sshcommand", "core.fsmonitor", "core.pager",
+                 "core.editor", "credential.helper", "core.gitproxy", "sequence.editor",
+                 "diff.external", "gpg.program", "core.askpass", "init.templatedir"}
+
+
+def git(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "Cc", frozenset({"--git-dir", "--work-tree", "--namespace",
+                                         "--exec-path", "--config-env"}), stop_at_operand=True)
+    ctx = cmd.ctx
+    c = o.get("-C")
+    repo = ctx.abspath(c) if c else ctx.cwd
+    repo_t = (Target("path", repo),) if repo else ()
+    if not o.rest:
+        return [fx.eff(Verb.READ, "command git")]
+    sub, args = o.rest[0].text, o.rest[1:]
+    res = f"git repo {repo or '(unknown)'}"
+    a = parse(args, "mCcFteSAbBuUoOXsrjn", frozenset({"--message", "--file", "--author",
+                                                        "--date", "--upstream", "--onto",
+                                                        "--strategy", "--branch", "--depth",
+                                                        "--repo", "--push-option", "-o"}))
+    if sub == "push":
+        return _push(a, repo_t)
+    if sub == "reset":
+        if a.has("--hard", "--merge", "--keep"):
+            return [fx.eff(Verb.DELETE, res, repo_t, detail="git reset --hard (discards local changes)",
+                           scope=Scope.MANY)]
+        return [fx.eff(Verb.UPDATE, res, repo_t, detail="git reset")]
+    if sub == "clean":
+        if a.has("-n", "--dry-run"):
+            return [fx.eff(Verb.READ, res, repo_t, detail="git clean -n")]
+        x = " -x (ignored files too)" if a.has("-x", "-X") else ""
+        return [fx.eff(Verb.DELETE, res, repo_t, scope=Scope.MANY,
+                       detail=f"git clean (deletes untracked files){x}")]
+    if sub == "branch":
+        names = [w.text for w in a.pos]
+        if a.has("-D", "-d", "--delete"):
+            return [fx.eff(Verb.DELETE, f"git branch {n}", (Target("git_branch", n), *repo_t),
+                           detail="git branch -D") for n in names] or [
+                fx.eff(Verb.READ, res, repo_t)]
+        if a.has("-m", "-M", "--move", "-c", "-C", "-f", "--force") or (names and not a.has(
+                "-l", "--list", "-a", "-r", "-v", "-vv", "--contains", "--merged")):
+            return [fx.eff(Verb.UPDATE, f"git branch {' '.join(names)}", repo_t, detail="git branch")]
+        return [fx.eff(Verb.READ, res, repo_t, detail="git branch (list)")]
+    if sub == "config":
+        return _config(a, repo_t, res)
+    if sub == "stash" and a.pos[:1] and a.pos[0].text in ("drop", "clear"):
+        return [fx.eff(Verb.DELETE, f"{res} stash", repo_t, detail=f"git stash {a.pos[0].text}")]
+    if sub == "stash" and a.pos[:1] and a.pos[0].text in ("list", "show"):
+        return [fx.eff(Verb.READ, f"{res} stash", repo_t)]
+    if sub == "rm":
+        return [fx.path_change(ctx, w, Verb.DELETE, recursive=a.has("-r"), detail="git rm")
+                for w in a.pos] or [fx.eff(Verb.UPDATE, res, repo_t)]
+    if sub in ("checkout", "restore") and (a.has("-f", "--force") or "--" in [w.text for w in args]
+                                           or any(w.text == "." for w in a.pos)):
+        return [fx.eff(Verb.UPDATE, res, repo_t, reversible=False,
+                       detail=f"git {sub} (overwrites local changes)")]
+    if sub in ("filter-branch", "filter-repo", "replace"):
+        return [fx.eff(Verb.REPLACE, res, repo_t, scope=Scope.ALL, detail=f"git {sub} (rewrites history)")]
+    if sub == "update-ref" and a.has("-d"):
+        return [fx.eff(Verb.DELETE, res, repo_t, detail="git update-ref -d")]
+    if sub == "tag" and a.has("-d", "--delete"):
+        return [fx.eff(Verb.DELETE, f"git tag {' '.join(w.text for w in a.pos)}", repo_t)]
+    if sub == "tag" and not a.pos:
+        return [fx.eff(Verb.READ, res, repo_t, detail="git tag (list)")]
+    if sub == "remote" and (not a.pos or a.pos[0].text in ("show", "get-url", "-v")):
+        return [fx.eff(Verb.READ, res, repo_t, detail="git remote")]
+    if sub in GIT_READ:
+        return [fx.eff(Verb.READ, res, repo_t, detail=f"git {sub}")]
+    if sub in GIT_UPDATE:
+        verb = Verb.CREATE if sub in ("clone", "init") else Verb.UPDATE
+        return [fx.eff(verb, res, repo_t, detail=f"git {sub}")]
+    return [fx.eff(Verb.EXECUTE, res, repo_t, detail=f"git {sub} (unknown or alias)")]
+
+
+def _push(a: object, repo_t: tuple[Target, ...]) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(a, Opts)
+    force = a.has("-f", "--force", "--force-with-lease", "--force-if-includes")
+    remote = a.pos[0].text if a.pos else "origin"
+    refs = [w.text for w in a.pos[1:]]
+    detail = f"git push to {remote}"
+    if a.has("--mirror"):
+        return [fx.eff(Verb.REPLACE, f"git remote {remote}", (Target("git_branch", "*"), *repo_t),
+                       scope=Scope.ALL, detail=detail + " --mirror (overwrites every ref)",
+                       risks=(Risk.MASS_DESTRUCTION,))]
+    if a.has("--all", "--tags") and not refs:
+        refs = ["*"]
+    out: list[Effect] = []
+    for r in refs or [None]:
+        if r is None:
+            branch, verb, d = None, Verb.UPDATE, detail
+        else:
+            plus = r.startswith("+")
+            src, colon, dst = r.lstrip("+").partition(":")
+            branch = (dst if colon else src).removeprefix("refs/heads/")
+            if a.has("-d", "--delete") or (colon and not src):
+                verb, d = Verb.DELETE, detail + " --delete (deletes the remote branch)"
+            elif plus or force:
+                verb, d = Verb.REPLACE, detail + " --force (overwrites remote history)"
+            else:
+                verb, d = Verb.UPDATE, detail
+        if r is None and force:
+            verb, d = Verb.REPLACE, detail + " --force (overwrites remote history)"
+        out.append(fx.eff(verb, f"git branch {branch or '(current)'}",
+                          (Target("git_branch", branch), *repo_t), detail=d,
+                          reversible=verb is Verb.UPDATE))
+    return out
+
+
+def _config(a: object, repo_t: tuple[Target, ...], res: str) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(a, Opts)
+    scope = "global" if a.has("--global") else "system" if a.has("--system") else "local"
+    reads = a.has("--get", "--get-all", "--list", "-l", "--get-regexp", "--show-origin")
+    keys = [w.text.lower() for w in a.pos]
+    if reads or len(a.pos) <= 1 and not a.has("--unset", "--unset-all", "--add", "--replace-all"):
+        return [fx.eff(Verb.READ, f"git config ({scope})", repo_t, detail="git config read")]
+    risks = (Risk.HOST_SECURITY,) if keys and (keys[0] in GIT_EXEC_KEYS or keys[0].startswith(
+        ("alias.", "filter.", "url."))) else ()
+    return [fx.eff(Verb.UPDATE, f"git config ({scope}) {keys[0] if keys else ''}".strip(),
+                   repo_t, risks=risks, detail=f"git config --{scope} {keys[0] if keys else ''}")]
+
+
+HANDLERS: dict[str, Handler] = {"git": git}

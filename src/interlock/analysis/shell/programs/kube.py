@@ -1,0 +1,158 @@
+"""kubectl (and oc) and helm: verb tables, explicit or implicit context and namespace."""
+
+from __future__ import annotations
+
+from ....effects import Effect, Risk, Scope, Target, Verb, opaque
+from .. import fx
+from ..argv import Opts, parse
+from ..model import Cmd
+from . import Handler
+
+KUBECTL_VERBS: dict[str, Verb] = {
+    **{v: Verb.READ for v in ("get", "describe", "logs", "top", "explain", "api-resources",
+                              "api-versions", "version", "cluster-info", "diff", "events",
+                              "wait", "auth", "completion", "plugin", "kustomize", "config")},
+    **{v: Verb.CREATE for v in ("create", "run", "expose", "autoscale")},
+    **{v: Verb.UPDATE for v in ("apply", "patch", "scale", "edit", "rollout", "label", "annotate",
+                                "set", "cordon", "uncordon", "drain", "taint", "cp",
+                                "port-forward", "proxy", "attach", "certificate", "debug")},
+    "delete": Verb.DELETE, "replace": Verb.UPDATE,
+}
+_ARGS = ("nlocfpL", frozenset({"--context", "--namespace", "--kubeconfig", "--server",
+                               "--cluster", "--user", "--selector", "--output", "--filename",
+                               "--container", "--field-selector", "--token", "--as",
+                               "--grace-period", "--timeout", "--type", "--from-literal",
+                               "--image", "--replicas", "--patch", "--for", "--sort-by",
+                               "--template", "--cascade", "--kustomize", "-k", "--tail",
+                               "--since", "--pod-running-timeout", "--request-timeout"}))
+SECRET_KINDS = {"secret", "secrets", "secret/"}
+STATEFUL_KINDS = {"namespace", "namespaces", "ns", "pv", "pvc", "persistentvolume",
+                  "persistentvolumeclaim", "persistentvolumes", "persistentvolumeclaims",
+                  "statefulset", "statefulsets", "sts", "crd", "customresourcedefinition",
+                  "customresourcedefinitions", "node", "nodes"}
+
+
+def kube_targets(cmd: Cmd, o: Opts, ctx_opt: str = "--context") -> tuple[Target, ...]:
+    kc = o.get("--kubeconfig") or cmd.var("KUBECONFIG")
+    context = o.get(ctx_opt)
+    t = [Target("kube_context", context, source=kc)]
+    ns = o.get("-n", "--namespace")
+    if ns:
+        t.append(Target("k8s_namespace", ns))
+    return tuple(t)
+
+
+def kubectl(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, *_ARGS)
+    targets = kube_targets(cmd, o)
+    pos = [w.text for w in o.pos]
+    if not pos:
+        return [fx.eff(Verb.READ, "command kubectl", targets)]
+    sub, rest = pos[0], pos[1:]
+    if sub == "exec":
+        return _exec(cmd, targets)
+    verb = KUBECTL_VERBS.get(sub)
+    kind = rest[0].lower() if rest else ""
+    names = rest[1:]
+    if "/" in kind:
+        kind, _, n = kind.partition("/")
+        names = [n, *names]
+    ns = o.get("-n", "--namespace")
+    resource = f"k8s/{kind or 'resources'}/{names[0] if names else '*'}"
+    if ns and kind not in ("namespace", "namespaces", "ns"):
+        resource = f"k8s/{ns}/{kind}/{names[0] if names else '*'}"
+    fname = o.get("-f", "--filename", "-k", "--kustomize")
+    if fname and not kind:
+        resource = f"k8s manifests {fname}"
+    if verb is None:
+        return [opaque(f"kubectl {sub}", f"kubectl {sub}: unknown subcommand", targets)]
+    if sub == "config":
+        if kind in ("view",) and o.has("--raw"):
+            return [fx.eff(Verb.READ_SECRET, "kubeconfig", targets, detail="kubectl config view --raw")]
+        if kind in ("use-context", "set-context", "set-cluster", "set-credentials", "delete-context",
+                    "rename-context", "set", "unset", "use"):
+            return [fx.eff(Verb.UPDATE, "kubeconfig", targets, detail=f"kubectl config {kind}")]
+        return [fx.eff(Verb.READ, "kubeconfig", targets, detail=f"kubectl config {kind}")]
+    if sub == "auth" and kind not in ("can-i", "whoami"):
+        verb = Verb.UPDATE
+    if verb is Verb.READ:
+        out_fmt = (o.get("-o", "--output") or "")
+        if kind.rstrip("s") == "secret" and (sub == "describe" or out_fmt.split("=")[0] in (
+                "yaml", "json", "jsonpath", "go-template", "template", "go-template-file",
+                "jsonpath-file", "custom-columns")):
+            return [fx.eff(Verb.READ_SECRET, resource, targets, detail=f"kubectl {sub} secret")]
+        return [fx.eff(Verb.READ, resource, targets, detail=f"kubectl {sub}")]
+    detail = f"kubectl {sub}"
+    risks: list[Risk] = []
+    scope = Scope.ONE if names else Scope.MANY
+    stateful = kind in STATEFUL_KINDS
+    if sub == "delete":
+        everything = o.has("--all", "-A", "--all-namespaces") or (
+            not names and not fname and o.has("-l", "--selector", "--field-selector"))
+        if everything:
+            scope = Scope.ALL
+            risks.append(Risk.MASS_DESTRUCTION)
+            detail += " --all"
+        if kind in ("namespace", "namespaces", "ns"):
+            scope, stateful = Scope.ALL, True
+            risks.append(Risk.MASS_DESTRUCTION)
+            detail += " (deletes everything in the namespace)"
+            targets = targets + tuple(Target("k8s_namespace", n) for n in names)
+        if o.has("--force") or o.get("--grace-period") == "0":
+            detail += " --force"
+    if sub == "replace" and o.has("--force"):
+        verb, detail = Verb.REPLACE, "kubectl replace --force (delete and recreate)"
+    if sub == "drain":
+        scope = Scope.MANY
+    return [fx.eff(verb, resource, targets, detail=detail, risks=tuple(dict.fromkeys(risks)),
+                   scope=scope, stateful=stateful)]
+
+
+def _exec(cmd: Cmd, targets: tuple[Target, ...]) -> list[Effect]:
+    assert cmd.run_words is not None
+    texts = [w.text for w in cmd.args]
+    if "--" not in texts:
+        return [opaque("k8s exec", "kubectl exec without `--` command", targets)]
+    i = texts.index("--")
+    words = cmd.args[i + 1 :]
+    pod = next((w.text for w in cmd.args[:i] if not w.text.startswith("-") and w.text != "exec"), "pod")
+    inner = cmd.ctx.child(extra=cmd.ctx.extra + targets, cwd=None, vars={}, exported=set(),
+                          functions={})
+    if not words:
+        return [opaque(f"k8s pod {pod}", "kubectl exec without a command", targets)]
+    cmd.run_words(cmd, words, ctx=inner)
+    return [fx.eff(Verb.EXECUTE, f"k8s pod {pod}", targets, detail="kubectl exec")]
+
+
+HELM_VERBS: dict[str, Verb] = {
+    **{v: Verb.READ for v in ("list", "ls", "status", "get", "show", "template", "search",
+                              "history", "lint", "version", "env", "verify", "diff", "inspect")},
+    "install": Verb.CREATE, "upgrade": Verb.UPDATE, "rollback": Verb.UPDATE,
+    "uninstall": Verb.DELETE, "delete": Verb.DELETE, "del": Verb.DELETE, "un": Verb.DELETE,
+    "repo": Verb.UPDATE, "dependency": Verb.UPDATE, "plugin": Verb.EXECUTE, "test": Verb.EXECUTE,
+    "package": Verb.CREATE, "push": Verb.UPDATE, "pull": Verb.READ, "registry": Verb.UPDATE,
+}
+
+
+def helm(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "nfo", frozenset({"--kube-context", "--namespace", "--values", "--set",
+                                          "--set-string", "--version", "--kubeconfig",
+                                          "--output", "--repo", "--timeout", "--set-file",
+                                          "--post-renderer"}))
+    targets = kube_targets(cmd, o, "--kube-context")
+    pos = [w.text for w in o.pos]
+    sub = pos[0] if pos else ""
+    verb = HELM_VERBS.get(sub)
+    release = pos[1] if len(pos) > 1 else "*"
+    if verb is None:
+        return [opaque(f"helm {sub}", f"helm {sub}: unknown subcommand", targets)]
+    if sub == "repo" and pos[1:2] == ["list"]:
+        verb = Verb.READ
+    ns = o.get("-n", "--namespace")
+    res = f"helm release {ns + '/' if ns else ''}{release}"
+    return [fx.eff(verb, res, targets, detail=f"helm {sub}",
+                   stateful=verb is Verb.DELETE, scope=Scope.MANY if verb is Verb.DELETE else Scope.ONE)]
+
+
+HANDLERS: dict[str, Handler] = {"kubectl": kubectl, "oc": kubectl, "k": kubectl, "helm": helm,
+                                "microk8s.kubectl": kubectl}

@@ -1,0 +1,79 @@
+"""Package managers: installs run foreign install scripts (execute), removals delete, queries read.
+Installing or removing interlock itself is tampering."""
+
+from __future__ import annotations
+
+from ....effects import Effect, Risk, Verb, opaque
+from .. import fx
+from ..model import Cmd
+from . import Handler
+
+# subcommand → verb, per family (shared where the CLIs agree).
+_COMMON: dict[str, Verb] = {
+    **{v: Verb.EXECUTE for v in ("install", "add", "upgrade", "update", "i", "in", "reinstall",
+                                 "ci", "build", "run", "exec", "test", "start", "x", "dlx",
+                                 "create", "init", "rebuild", "dist-upgrade", "full-upgrade",
+                                 "sync", "get", "localinstall", "groupinstall", "link",
+                                 "publish", "pack", "bundle", "tap", "develop", "download")},
+    **{v: Verb.DELETE for v in ("remove", "uninstall", "purge", "autoremove", "erase", "rm",
+                                "un", "unlink", "r", "prune", "clean", "cleanup", "autoclean",
+                                "untap", "dedupe")},
+    **{v: Verb.READ for v in ("list", "ls", "show", "search", "info", "freeze", "outdated",
+                              "view", "why", "check", "policy", "madison", "depends", "rdepends",
+                              "query", "audit", "help", "version", "-v", "--version", "config",
+                              "doctor", "env", "inspect", "deps", "fund", "explain", "whoami",
+                              "provides", "repolist", "history", "tree", "metadata", "graph",
+                              "doc", "fmt", "vet", "mod", "leaves", "home", "cache",
+                              "get-selections", "-l", "-L", "-s", "-S", "-q", "status")},
+}
+PACKAGE_MANAGERS = ("apt", "apt-get", "aptitude", "dpkg", "yum", "dnf", "zypper", "pacman",
+                    "apk", "pip", "pipx", "uv", "npm", "yarn", "pnpm", "cargo", "go", "gem",
+                    "brew", "conda", "mamba", "poetry", "pdm", "bundle", "composer", "snap",
+                    "flatpak", "rpm", "port", "nix-env", "npx", "bunx", "pipenv", "hatch")
+_FLAG_SUBS = {"-i": Verb.EXECUTE, "-r": Verb.DELETE, "-P": Verb.DELETE, "-e": Verb.DELETE,
+              "-U": Verb.EXECUTE, "-S": Verb.EXECUTE, "-R": Verb.DELETE, "-Rns": Verb.DELETE,
+              "-Syu": Verb.EXECUTE, "--install": Verb.EXECUTE, "--remove": Verb.DELETE,
+              "--purge": Verb.DELETE}
+_SELF = {"interlock", "interlock-guard"}
+
+
+def package(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args]
+    name = cmd.name
+    if name in ("npx", "bunx"):
+        return [fx.eff(Verb.EXECUTE, f"package {texts[0] if texts else '?'}",
+                       fx.cwd_target(cmd.ctx), detail=cmd.argv_text[:120])]
+    pos = [t for t in texts if not t.startswith("-")]
+    if name == "uv" and pos[:1] == ["pip"]:
+        pos = pos[1:]
+    if name in ("dpkg", "rpm", "pacman") and not pos[:1] or (
+            name in ("dpkg", "rpm", "pacman") and texts and texts[0].startswith("-")):
+        verb = _FLAG_SUBS.get(texts[0] if texts else "", Verb.READ) if texts else Verb.READ
+        if name == "pacman" and texts and texts[0].startswith("-S"):
+            verb = Verb.READ if any(c in texts[0] for c in "sil") and "y" not in texts[0] else Verb.EXECUTE
+        if name == "pacman" and texts and texts[0].startswith("-R"):
+            verb = Verb.DELETE
+        if name == "pacman" and texts and texts[0].startswith("-Q"):
+            verb = Verb.READ
+        sub = texts[0] if texts else ""
+        pkgs = pos
+    else:
+        sub = pos[0] if pos else ""
+        pkgs = pos[1:]
+        verb = _COMMON.get(sub)
+    if name == "go" and sub in ("run", "build", "test", "generate", "install", "get"):
+        verb = Verb.EXECUTE
+    if name in ("npm", "yarn", "pnpm", "bun") and sub not in _COMMON and sub:
+        verb = Verb.EXECUTE  # `yarn build`, `pnpm dev`: package.json scripts
+    if verb is None:
+        return [opaque(f"{name} {sub}", f"{name} {sub}: unknown subcommand")]
+    touched = {p.split("==")[0].split(">")[0].split("<")[0].split("[")[0].lower() for p in pkgs}
+    risks = (Risk.TAMPER,) if touched & _SELF and verb is not Verb.READ else ()
+    what = " ".join(pkgs[:4]) or ("project dependencies" if verb is Verb.EXECUTE else "")
+    return [fx.eff(verb, f"packages ({name}) {what}".strip(), fx.cwd_target(cmd.ctx),
+                   risks=risks, detail=f"{name} {sub}".strip()
+                   + (" (runs install scripts)" if verb is Verb.EXECUTE else ""))]
+
+
+HANDLERS: dict[str, Handler] = {n: package for n in PACKAGE_MANAGERS}
+HANDLERS["bun"] = package

@@ -1,0 +1,94 @@
+"""Programs that only look. READERS: name → (operands before the file operands, or None when the
+operands are not files at all; short options taking a value; long options taking a value)."""
+
+from __future__ import annotations
+
+from ....effects import Effect, Verb, opaque
+from .. import fx
+from ..argv import parse
+from ..model import Cmd, Stream
+from . import Handler
+
+_L = frozenset
+_GREP = ("ABCefmd", _L({"--regexp", "--file", "--max-count", "--context", "--after-context",
+                        "--before-context", "--include", "--exclude", "--exclude-dir",
+                        "--glob", "--type", "-g", "-t"}))
+# skip None: arguments are data, not files.
+READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
+    **{n: (0, "", _L()) for n in (
+        "cat", "tac", "nl", "less", "more", "most", "wc", "stat", "file", "du", "df", "ls", "dir",
+        "tree", "md5sum", "sha1sum", "sha256sum", "sha512sum", "b2sum", "cksum", "strings",
+        "od", "hexdump", "readlink", "realpath", "diff", "cmp", "comm", "sort", "uniq", "rev",
+        "fold", "fmt", "paste", "join", "column", "expand", "unexpand", "pr", "zcat", "bzcat",
+        "xzcat", "zless", "lsattr", "getfacl", "namei", "vdir", "colordiff", "bat", "batcat",
+        "exa", "eza", "lsd", "iconv", "tsort", "look", "diff3", "sdiff", "split", "csplit")},
+    "head": (0, "nc", _L({"--lines", "--bytes"})),
+    "tail": (0, "ncsF", _L({"--lines", "--bytes", "--sleep-interval", "--pid"})),
+    "cut": (0, "bcdf", _L({"--bytes", "--characters", "--delimiter", "--fields"})),
+    "grep": (1, *_GREP), "egrep": (1, *_GREP), "fgrep": (1, *_GREP), "zgrep": (1, *_GREP),
+    "rg": (1, *_GREP), "ag": (1, *_GREP), "ack": (1, *_GREP),
+    "jq": (1, "fL", _L({"--arg", "--argjson", "--slurpfile", "--rawfile", "--indent"})),
+    "yq": (1, "", _L()),
+    "awk": (1, "fvF", _L()), "gawk": (1, "fvF", _L()), "mawk": (1, "fvF", _L()),
+    "fd": (1, "etdE", _L()), "locate": (None, "", _L()),
+    **{n: (None, "", _L()) for n in (
+        "echo", "printf", "pwd", "which", "whereis", "type", "hash", "date", "cal", "uname",
+        "hostname", "id", "whoami", "groups", "users", "who", "w", "last", "uptime", "free",
+        "ps", "pgrep", "pidof", "top", "htop", "lsof", "netstat", "ss", "true", "false", ":",
+        "sleep", "seq", "yes", "expr", "bc", "dc", "test", "[", "[[", "basename", "dirname",
+        "tty", "stty", "tput", "clear", "reset", "nproc", "arch", "lscpu", "lsblk", "lsusb",
+        "lspci", "lsmod", "dmesg", "vmstat", "iostat", "mpstat", "sar", "getent", "man",
+        "info", "help", "apropos", "whatis", "tldr", "history", "jobs", "wait", "set",
+        "shopt", "alias", "unalias", "let", "getopts", "shift", "return", "exit", "break",
+        "continue", "umask", "ulimit", "times", "dirs", "mktemp", "uuidgen", "numfmt",
+        "factor", "tr", "ping", "traceroute", "dig", "nslookup", "host",
+        "whois", "mtr", "nmcli", "free", "sensors", "timedatectl", "hostnamectl",
+        "journalctl", "locale", "logname", "git-lfs", "xdg-open",
+        "open", "notify-send", "say", "banner", "figlet", "cowsay", "watchman", "jot",
+        "shuf", "fc", "disown", "bg", "fg", "suspend", "logger")},
+}
+
+
+def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str]) -> Handler:
+    def handle(cmd: Cmd) -> list[Effect]:
+        if skip is None:
+            cmd.stdout = cmd.stdin if cmd.stdin.kind == "secret" else cmd.stdout
+            return [fx.eff(Verb.READ, f"command {name}", detail=cmd.argv_text[:80])]
+        o = parse(cmd.args, short_arg, long_arg)
+        n = skip
+        if n and o.has("-e", "--regexp", "-f", "--file"):
+            n = 0
+        if name in ("awk", "gawk", "mawk") and o.pos[:1]:
+            prog = o.pos[0].text
+            # awk can run commands (system(), `| getline`, print > file): then it is a program.
+            if any(k in prog for k in ("system", "|", ">", "getline")):
+                return [opaque(f"command {name}", f"{name} program runs commands or writes files")]
+        paths = o.pos[n:]
+        out = [fx.path_read(cmd.ctx, p) for p in paths]
+        secret = [e for e in out if e.verb is Verb.READ_SECRET]
+        if secret:
+            cmd.stdout = Stream("secret", secret[0].resource)
+        elif not paths:
+            cmd.stdout = cmd.stdin if cmd.stdin.kind in ("secret", "literal", "remote") and \
+                name in ("cat", "tac", "sort", "uniq", "head", "tail") else (
+                cmd.stdin if cmd.stdin.kind == "secret" else cmd.stdout)
+        return out or [fx.eff(Verb.READ, f"command {name}", detail=cmd.argv_text[:80])]
+
+    return handle
+
+
+def printenv(cmd: Cmd) -> list[Effect]:
+    names = [w.text for w in cmd.args if not w.text.startswith("-")]
+    secretish = ("KEY", "SECRET", "TOKEN", "PASS", "CRED", "AUTH", "SESSION", "PRIVATE")
+    if not names or any(any(s in n.upper() for s in secretish) or n.startswith("\x00")
+                        for n in names):
+        cmd.stdout = Stream("secret", "environment")
+        return [fx.eff(Verb.READ_SECRET, "environment variables",
+                       detail=f"{cmd.argv_text[:60]}: prints the environment (may hold secrets)")]
+    return [fx.eff(Verb.READ, "environment variables", detail=cmd.argv_text[:60])]
+
+
+HANDLERS: dict[str, Handler] = {n: _reader(n, *spec) for n, spec in READERS.items()}
+HANDLERS["printenv"] = printenv
+HANDLERS["export"] = printenv  # `export` alone (as a command) lists the environment
+HANDLERS["declare"] = printenv

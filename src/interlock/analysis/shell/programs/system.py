@@ -1,0 +1,158 @@
+"""Host administration: services, power, firewall, cron, users, processes."""
+
+from __future__ import annotations
+
+from ....effects import Effect, Risk, Scope, Target, Verb, opaque
+from .. import fx
+from ..argv import parse
+from ..model import Cmd
+from . import Handler
+
+SYSTEMCTL: dict[str, tuple[Verb, tuple[Risk, ...]]] = {
+    **{v: (Verb.READ, ()) for v in ("status", "show", "list-units", "list-unit-files",
+                                    "is-active", "is-enabled", "is-failed", "cat", "list-timers",
+                                    "list-sockets", "list-dependencies", "help", "get-default",
+                                    "show-environment", "list-jobs")},
+    **{v: (Verb.UPDATE, ()) for v in ("start", "stop", "restart", "reload", "try-restart",
+                                      "reload-or-restart", "kill", "reset-failed", "disable",
+                                      "mask", "unmask", "daemon-reload", "daemon-reexec",
+                                      "isolate", "set-environment", "unset-environment",
+                                      "try-reload-or-restart", "freeze", "thaw", "clean")},
+    **{v: (Verb.UPDATE, (Risk.HOST_SECURITY,)) for v in ("enable", "edit", "link", "preset",
+                                                          "set-property", "add-wants",
+                                                          "add-requires", "revert",
+                                                          "set-default", "reenable")},
+    **{v: (Verb.UPDATE, ()) for v in ("poweroff", "reboot", "halt", "suspend", "hibernate",
+                                      "kexec", "emergency", "rescue", "default")},
+}
+POWER = {"shutdown", "reboot", "halt", "poweroff", "init", "telinit"}
+
+
+def systemctl(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "pHMtsn", frozenset({"--property", "--host", "--machine", "--type",
+                                             "--state", "--signal", "--lines", "--output"}))
+    pos = [w.text for w in o.pos]
+    sub = pos[0] if pos else "list-units"
+    units = pos[1:] or ["(all)"]
+    spec = SYSTEMCTL.get(sub)
+    host = o.get("-H", "--host")
+    tg = (Target("host", host),) if host else ()
+    if spec is None:
+        return [opaque(f"systemd {sub}", f"systemctl {sub}: unknown", tg)]
+    verb, risks = spec
+    if sub in ("poweroff", "reboot", "halt", "kexec"):
+        return [fx.eff(Verb.UPDATE, "host power", tg, scope=Scope.ALL, reversible=False,
+                       detail=f"systemctl {sub}")]
+    return [fx.eff(verb, f"systemd unit {u}", tg, risks=risks,
+                   detail=f"systemctl {'--user ' if o.has('--user') else ''}{sub}") for u in units]
+
+
+def service(cmd: Cmd) -> list[Effect]:
+    pos = [w.text for w in cmd.args]
+    unit, action = (pos + ["", ""])[:2]
+    verb = Verb.READ if action in ("status", "") or unit in ("--status-all",) else Verb.UPDATE
+    return [fx.eff(verb, f"service {unit}", detail=f"service {unit} {action}".strip())]
+
+
+def power(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args]
+    if cmd.name in ("init", "telinit") and not any(t in ("0", "6") for t in texts):
+        return [fx.eff(Verb.UPDATE, "host runlevel", detail=f"{cmd.name} {' '.join(texts)}")]
+    if cmd.name == "shutdown" and "-c" in texts:
+        return [fx.eff(Verb.UPDATE, "host power", detail="shutdown -c (cancel)")]
+    return [fx.eff(Verb.UPDATE, "host power", (), scope=Scope.ALL, reversible=False,
+                   detail=f"{cmd.name} {' '.join(texts)}".strip() + " (takes the host down)")]
+
+
+def iptables(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args]
+    res = f"firewall ({cmd.name})"
+    reads = ("-L", "--list", "-S", "--list-rules", "-C", "--check", "-h", "--version")
+    if any(t in reads for t in texts) or any(t.startswith("-") and not t.startswith("--") and
+                                             "L" in t[1:] and len(t) <= 4 for t in texts):
+        return [fx.eff(Verb.READ, res, detail=f"{cmd.name} list")]
+    flush = any(t in ("-F", "--flush", "-X", "--delete-chain", "-Z") for t in texts)
+    accept = any(t in ("-P", "--policy") for t in texts) and "ACCEPT" in texts
+    risks = (Risk.HOST_SECURITY,) if flush or accept else ()
+    detail = f"{cmd.name} " + ("flush" if flush else "policy ACCEPT" if accept else "rule change")
+    return [fx.eff(Verb.UPDATE, res, risks=risks, detail=detail)]
+
+
+def nft(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args if not w.text.startswith("-")]
+    if texts[:1] == ["list"] or not texts:
+        return [fx.eff(Verb.READ, "firewall (nft)", detail="nft list")]
+    risks = (Risk.HOST_SECURITY,) if texts[:1] in (["flush"], ["delete"]) else ()
+    return [fx.eff(Verb.UPDATE, "firewall (nft)", risks=risks, detail="nft " + " ".join(texts[:3]))]
+
+
+def ufw(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args if not w.text.startswith("-")]
+    sub = texts[0] if texts else "status"
+    if sub in ("status", "show", "app", "version"):
+        return [fx.eff(Verb.READ, "firewall (ufw)", detail=f"ufw {sub}")]
+    risks = (Risk.HOST_SECURITY,) if sub in ("disable", "reset", "default") else ()
+    return [fx.eff(Verb.UPDATE, "firewall (ufw)", risks=risks, detail=f"ufw {' '.join(texts[:3])}")]
+
+
+def crontab(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "uT", frozenset())
+    if o.has("-l"):
+        return [fx.eff(Verb.READ, "crontab", detail="crontab -l")]
+    if o.has("-r"):
+        return [fx.eff(Verb.DELETE, "crontab", risks=(Risk.HOST_SECURITY,), detail="crontab -r")]
+    return [fx.eff(Verb.UPDATE, "crontab", risks=(Risk.HOST_SECURITY,),
+                   detail="crontab install (runs commands later)")]
+
+
+def users(cmd: Cmd) -> list[Effect]:
+    pos = [w.text for w in cmd.args if not w.text.startswith("-")]
+    risks = (Risk.HOST_SECURITY,) if cmd.name in ("visudo", "chpasswd", "passwd") else ()
+    return [fx.eff(Verb.PRIVILEGE, f"user {pos[-1] if pos else '(self)'}", risks=risks,
+                   detail=f"{cmd.name}")]
+
+
+def kill(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args]
+    everything = cmd.name == "killall5" or "-1" in texts[1:] or (texts and texts[-1] == "-1")
+    return [fx.eff(Verb.UPDATE, "processes " + " ".join(t for t in texts if not t.startswith("-"))[:60],
+                   scope=Scope.ALL if everything else Scope.ONE, reversible=False,
+                   detail=f"{cmd.name} {' '.join(texts)}"[:80])]
+
+
+def generic_update(what: str) -> Handler:
+    def handle(cmd: Cmd) -> list[Effect]:
+        return [fx.eff(Verb.UPDATE, what, detail=cmd.argv_text[:80])]
+
+    return handle
+
+
+def ip(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args if not w.text.startswith("-")]
+    if len(texts) <= 1 or texts[1] in ("show", "list", "ls", "get", "lst", "sh"):
+        return [fx.eff(Verb.READ, "network configuration", detail="ip " + " ".join(texts[:2]))]
+    return [fx.eff(Verb.UPDATE, "network configuration", detail="ip " + " ".join(texts[:3]))]
+
+
+def sysctl(cmd: Cmd) -> list[Effect]:
+    texts = [w.text for w in cmd.args]
+    if "-w" in texts or any("=" in t for t in texts) or "-p" in texts:
+        return [fx.eff(Verb.UPDATE, "kernel parameters", detail=" ".join(texts)[:80])]
+    return [fx.eff(Verb.READ, "kernel parameters")]
+
+
+HANDLERS: dict[str, Handler] = {
+    "systemctl": systemctl, "service": service, **{n: power for n in POWER},
+    "iptables": iptables, "ip6tables": iptables, "iptables-legacy": iptables,
+    "iptables-nft": iptables, "nft": nft, "ufw": ufw, "crontab": crontab,
+    **{n: users for n in ("useradd", "usermod", "userdel", "groupadd", "groupmod", "groupdel",
+                          "passwd", "chpasswd", "visudo", "gpasswd", "adduser", "deluser",
+                          "addgroup", "delgroup", "chsh", "chage", "newusers", "vipw")},
+    **{n: kill for n in ("kill", "pkill", "killall", "killall5")},
+    "mount": generic_update("mounts"), "umount": generic_update("mounts"),
+    "swapoff": generic_update("swap"), "swapon": generic_update("swap"),
+    "hostnamectl": generic_update("hostname"), "timedatectl": generic_update("clock"),
+    "ip": ip, "sysctl": sysctl, "modprobe": generic_update("kernel modules"),
+    "insmod": generic_update("kernel modules"), "rmmod": generic_update("kernel modules"),
+    "setenforce": generic_update("selinux"),
+}

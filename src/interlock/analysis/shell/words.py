@@ -1,0 +1,372 @@
+"""Quote removal and expansion: tree-sitter word nodes → the argv the shell would build.
+
+A word is built as text plus a parallel mask, one letter per character: `q` quoted or escaped,
+`u` unquoted literal, `e` unquoted expansion result (field-split and globbed by the shell),
+`d` unknown (DYN). Tilde, brace expansion, field splitting and glob detection then follow the
+mask, the way bash orders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .model import DYN, Ctx, Stream, Word
+
+# node → what its commands print; set by walk.py (it needs the walker).
+SubstFn = Callable[[Any, Ctx], Stream]
+
+_IFS_WS = " \t\n"
+_GLOB = "*?["
+_SPECIAL_DYNAMIC = set("0123456789@*#?$!-_") | {"RANDOM", "LINENO", "SECONDS", "BASH_COMMAND",
+                                                 "OLDPWD", "REPLY", "PPID", "EPOCHSECONDS"}
+_MAX_BRACE = 256
+_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b",
+         "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+
+
+def text_of(node: Any) -> str:
+    return node.text.decode("utf-8", "surrogatepass")
+
+
+def ansi_c(body: str) -> str:
+    """Decode the body of $'…' (bash's escapes)."""
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        e = body[i + 1]
+        i += 2
+        if e in _ANSI:
+            out.append(_ANSI[e])
+        elif e in "xuU":
+            width = {"x": 2, "u": 4, "U": 8}[e]
+            j = i
+            while j < n and j - i < width and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            if j == i:
+                out.append("\\" + e)
+            else:
+                out.append(chr(min(int(body[i:j], 16), 0x10FFFF)))
+                i = j
+        elif e in "01234567":
+            j = i - 1
+            while j < n and j - (i - 1) < 3 and body[j] in "01234567":
+                j += 1
+            out.append(chr(int(body[i - 1 : j], 8) & 0xFF))
+            i = j
+        elif e == "c" and i < n:
+            out.append(chr(ord(body[i]) & 0x1F))
+            i += 1
+        else:
+            out.append("\\" + e)
+    return "".join(out)
+
+
+class _Buf:
+    __slots__ = ("text", "mask", "remote", "stream")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.mask: list[str] = []
+        self.remote: str | None = None
+        self.stream: Stream | None = None
+
+    def add(self, s: str, m: str) -> None:
+        self.text.append(s)
+        self.mask.append(m * len(s) if len(m) == 1 else m)
+
+    def dyn(self) -> None:
+        self.add(DYN, "d")
+
+
+def _lookup(name: str, ctx: Ctx) -> str:
+    if name in ctx.vars:
+        return ctx.vars[name]
+    if name == "HOME":
+        return ctx.line.home
+    if name == "PWD":
+        return ctx.cwd if ctx.cwd is not None else DYN
+    if name == "IFS":
+        return " \t\n"
+    return DYN
+
+
+def _unquoted_word(s: str, buf: _Buf) -> None:
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            if s[i + 1] != "\n":
+                buf.add(s[i + 1], "q")
+            i += 2
+            continue
+        buf.add(c, "u")
+        i += 1
+
+
+def _dq_content(s: str, buf: _Buf) -> None:
+    """string_content inside "…": only \\$ \\` \\" \\\\ and \\newline are escapes."""
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n and s[i + 1] in '$`"\\\n':
+            if s[i + 1] != "\n":
+                buf.add(s[i + 1], "q")
+            i += 2
+            continue
+        buf.add(c, "q")
+        i += 1
+
+
+def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
+    """$x or ${x}: known literal values resolve; anything with an operator is unknown."""
+    names = [c for c in node.named_children]
+    if node.type == "simple_expansion":
+        name = text_of(names[0]) if names else ""
+    else:
+        inner = text_of(node)[2:-1]
+        name = inner if inner.replace("_", "a").isalnum() else ""
+    if not name or name in _SPECIAL_DYNAMIC or (name == "IFS" and "IFS" in ctx.vars):
+        buf.dyn()
+        return
+    if name.isdigit():
+        buf.dyn()
+        return
+    value = _lookup(name, ctx)
+    if name == "IFS" and not quoted:
+        # Unquoted default $IFS is a field separator (`rm${IFS}-rf${IFS}/`).
+        buf.add(" ", "e")
+        return
+    for ch in value:
+        buf.add(ch, "d" if ch == DYN else ("q" if quoted else "e"))
+
+
+def _subst(node: Any, ctx: Ctx, quoted: bool, buf: _Buf, subst: SubstFn) -> None:
+    out = subst(node, ctx)
+    if out.kind == "literal":
+        value = out.text.rstrip("\n")
+        for ch in value:
+            buf.add(ch, "q" if quoted else "e")
+        return
+    if out.kind == "remote":
+        buf.remote = out.text
+    buf.dyn()
+
+
+def _build(node: Any, ctx: Ctx, buf: _Buf, subst: SubstFn, quoted: bool = False) -> None:
+    t = node.type
+    if t == "word":
+        s = text_of(node)
+        if quoted:
+            buf.add(s, "q")
+        else:
+            _unquoted_word(s, buf)
+    elif t in ("raw_string",):
+        buf.add(text_of(node)[1:-1], "q")
+    elif t == "ansi_c_string":
+        buf.add(ansi_c(text_of(node)[2:-1]), "q")
+    elif t == "string":
+        for c in node.children:
+            ct = c.type
+            if ct == '"':
+                continue
+            if ct == "string_content":
+                _dq_content(text_of(c), buf)
+            elif ct == "$":  # a lone `$` before the closing quote is literal
+                buf.add("$", "q")
+            else:
+                _build(c, ctx, buf, subst, quoted=True)
+    elif t in ("simple_expansion", "expansion"):
+        # Commands inside ${x:-$(cmd)} still run.
+        for c in node.named_children:
+            if c.type not in ("variable_name",):
+                _walk_substs(c, ctx, subst)
+        _expansion(node, ctx, quoted, buf)
+    elif t in ("command_substitution",):
+        _subst(node, ctx, quoted, buf, subst)
+    elif t == "process_substitution":
+        out = subst(node, ctx)
+        if out.kind == "remote":
+            buf.remote = out.text
+        buf.stream = out
+        buf.add("/dev/fd/63", "q")
+    elif t == "concatenation":
+        kids = node.children
+        for i, c in enumerate(kids):
+            # `$"…"` (locale string) shows up as a `$` leaf then a string.
+            if c.type == "$" and i + 1 < len(kids) and kids[i + 1].type == "string":
+                continue
+            _build(c, ctx, buf, subst, quoted)
+    elif t in ("number", "string_content", "heredoc_content"):
+        s = text_of(node)
+        buf.add(s, "q" if quoted else "u")
+    elif t in ("brace_expression",):
+        buf.add(text_of(node), "u")
+    elif t == "arithmetic_expansion":
+        _walk_substs(node, ctx, subst)
+        s = text_of(node)[3:-2].strip()
+        if s.isdigit():
+            buf.add(s, "q")
+        else:
+            buf.dyn()
+    elif t == "$":
+        buf.add("$", "q")
+    else:
+        # extglob patterns, translated strings and anything new: unknown, but still look
+        # for commands inside.
+        _walk_substs(node, ctx, subst)
+        buf.dyn()
+
+
+def _walk_substs(node: Any, ctx: Ctx, subst: SubstFn) -> None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("command_substitution", "process_substitution"):
+            subst(n, ctx)
+        else:
+            stack.extend(n.children)
+
+
+def _tilde(text: str, mask: str, ctx: Ctx) -> tuple[str, str]:
+    if not text.startswith("~") or mask[:1] != "u":
+        return text, mask
+    end = text.find("/")
+    end = len(text) if end < 0 else end
+    if any(m != "u" for m in mask[:end]):
+        return text, mask
+    user = text[1:end]
+    if user == "":
+        home = ctx.line.home
+    elif user == "root":
+        home = "/root"
+    elif user.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        home = "/home/" + user
+    else:
+        return text, mask
+    return home + text[end:], "q" * len(home) + mask[end:]
+
+
+def _brace(text: str, mask: str, budget: list[int]) -> list[tuple[str, str]]:
+    """bash brace expansion on unquoted braces; gives up (DYN) past _MAX_BRACE words."""
+    n = len(text)
+    for i in range(n):
+        if text[i] != "{" or mask[i] != "u":
+            continue
+        depth, commas, j = 0, [], i
+        while j < n:
+            c, m = text[j], mask[j]
+            if m == "u":
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                elif c == "," and depth == 1:
+                    commas.append(j)
+            j += 1
+        if j >= n:
+            return [(text, mask)]
+        pre, pm = text[:i], mask[:i]
+        post, qm = text[j + 1 :], mask[j + 1 :]
+        inner = text[i + 1 : j]
+        alts: list[tuple[str, str]] = []
+        if commas:
+            cuts = [i, *commas, j]
+            for a, b in zip(cuts, cuts[1:]):
+                alts.append((text[a + 1 : b], mask[a + 1 : b]))
+        else:
+            rng = _range(inner) if set(mask[i + 1 : j]) <= {"u"} else None
+            if rng is None:
+                # not an expansion: keep the braces literal, look further right
+                rest = _brace(post, qm, budget)
+                return [(pre + "{" + inner + "}" + r, pm + "q" + mask[i + 1 : j] + "q" + rm)
+                        for r, rm in rest]
+            alts = [(s, "q" * len(s)) for s in rng]
+        out: list[tuple[str, str]] = []
+        for a, am in alts:
+            for r, rm in _brace(a + post, am + qm, budget):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return [(DYN, "d")]
+                out.append((pre + r, pm + rm))
+        return out
+    return [(text, mask)]
+
+
+def _range(inner: str) -> list[str] | None:
+    parts = inner.split("..")
+    if len(parts) not in (2, 3):
+        return None
+    a, b = parts[0], parts[1]
+    step = abs(int(parts[2])) if len(parts) == 3 and parts[2].lstrip("-").isdigit() else 1
+    step = step or 1
+    try:
+        if a.lstrip("-").isdigit() and b.lstrip("-").isdigit():
+            x, y = int(a), int(b)
+            if abs(y - x) // step > _MAX_BRACE:
+                return [DYN]
+            r = range(x, y + 1, step) if x <= y else range(x, y - 1, -step)
+            return [str(v) for v in r]
+        if len(a) == 1 and len(b) == 1:
+            x, y = ord(a), ord(b)
+            r = range(x, y + 1, step) if x <= y else range(x, y - 1, -step)
+            return [chr(v) for v in r]
+    except ValueError:
+        return None
+    return None
+
+
+def _split(text: str, mask: str) -> list[tuple[str, str]]:
+    """Field splitting: whitespace that came from an unquoted expansion separates words."""
+    if "e" not in mask:
+        return [(text, mask)]
+    out: list[tuple[str, str]] = []
+    cur_t: list[str] = []
+    cur_m: list[str] = []
+    had = False
+    for c, m in zip(text, mask):
+        if m == "e" and c in _IFS_WS:
+            if cur_t or had:
+                out.append(("".join(cur_t), "".join(cur_m)))
+            cur_t, cur_m, had = [], [], False
+            continue
+        cur_t.append(c)
+        cur_m.append(m)
+        had = had or m in "qd"
+    if cur_t or had:
+        out.append(("".join(cur_t), "".join(cur_m)))
+    return out
+
+
+def expand(node: Any, ctx: Ctx, subst: SubstFn) -> list[Word]:
+    """The fields one argument node becomes (0, 1 or many)."""
+    buf = _Buf()
+    _build(node, ctx, buf, subst)
+    text, mask = "".join(buf.text), "".join(buf.mask)
+    src = text_of(node)
+    text, mask = _tilde(text, mask, ctx)
+    fields = _brace(text, mask, [_MAX_BRACE]) if "{" in text else [(text, mask)]
+    words: list[Word] = []
+    for t, m in fields:
+        for ft, fm in _split(t, m):
+            glob = any(c in _GLOB and mm in "ue" for c, mm in zip(ft, fm))
+            words.append(Word(ft, src, glob, buf.remote, buf.stream))
+    if not words and "q" in mask:
+        words.append(Word("", src))
+    return words
+
+
+def expand_value(node: Any, ctx: Ctx, subst: SubstFn) -> str:
+    """An assignment's value: no field splitting or globbing; tilde after `=` expands."""
+    buf = _Buf()
+    _build(node, ctx, buf, subst)
+    text, mask = "".join(buf.text), "".join(buf.mask)
+    text, _ = _tilde(text, mask, ctx)
+    return text

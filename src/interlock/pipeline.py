@@ -208,18 +208,12 @@ class Decider:
             raise InputError(f"{action.tool}: the analyzer found no effects in this action; "
                              "refusing to guess")
         verdict: Verdict | None = None
-        cache: dict[tuple, Verdict] = {}
         principals = self._principals(action)
         for effect in effects:
             ctx = self.context(action, effect, breakglass)
             got: Verdict | None = None
             for principal in principals:
-                key = self.engine.cache_key(principal, ctx["verb"], ctx["target"], ctx)
-                v = cache.get(key) if key is not None else None
-                if v is None:
-                    v = self.engine.evaluate(principal, ctx["verb"], ctx["target"], ctx)
-                    if key is not None:
-                        cache[key] = v
+                v = self.engine.decide(principal, ctx["verb"], ctx["target"], ctx)
                 got = v if got is None else got.stricter(v)
             assert got is not None
             verdict = got if verdict is None else verdict.stricter(got)

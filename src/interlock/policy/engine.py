@@ -24,6 +24,7 @@ PACK_DIR = Path(__file__).with_name("pack")
 SCHEMA_FILE = "interlock.cedarschema"
 
 ALLOW, APPROVAL, DENY = "allow", "require_approval", "deny"
+ANSWER_CACHE_SIZE = 4096
 _SEVERITY = {ALLOW: 0, APPROVAL: 1, DENY: 2}
 
 
@@ -131,6 +132,9 @@ class PolicyEngine:
         except ValueError as e:
             raise ConfigError(f"policy {self.directory}: {e}") from None
         self.context_reads, self.reads_resource = _what_policies_read(static.values())
+        # Answers by cache_key. The pack is immutable once loaded, so an answer never goes stale;
+        # the bound keeps a hostile stream of distinct keys from growing memory.
+        self._answers: dict[tuple, Verdict] = {}
         self.mcp_overrides, overrides_text = load_mcp_overrides(self.directory)
         digest = hashlib.sha256()
         for source, text in [(SCHEMA_FILE, self.schema_text), (OVERRIDES_FILE, overrides_text),
@@ -152,6 +156,21 @@ class PolicyEngine:
             value = context.get(name)
             parts.append(tuple(value) if isinstance(value, list) else value)
         return tuple(parts)
+
+    def decide(self, principal: tuple[str, str], verb: str, target: str,
+               context: dict) -> Verdict:
+        """`evaluate`, answered from the cache when a request that reads the same was seen."""
+        key = self.cache_key(principal, verb, target, context)
+        if key is None:
+            return self.evaluate(principal, verb, target, context)
+        got = self._answers.get(key)
+        if got is None:
+            got = self.evaluate(principal, verb, target, context)
+            if got.error is None:  # errors are retried, not remembered
+                if len(self._answers) >= ANSWER_CACHE_SIZE:
+                    self._answers.clear()
+                self._answers[key] = got
+        return got
 
     def evaluate(self, principal: tuple[str, str], verb: str, target: str,
                  context: dict) -> Verdict:

@@ -65,6 +65,8 @@ def build_parser() -> Parser:
     _decider_args(t)
 
     sub.add_parser("demo", help="decide typical agent actions in sandbox and production")
+    from .terraform import register as register_terraform
+    COMMANDS["terraform"] = register_terraform(sub, Parser)
 
     inv = sub.add_parser("inventory", help="validate an inventory file")
     isub = inv.add_subparsers(dest="inventory_command", metavar="SUBCOMMAND", parser_class=Parser)

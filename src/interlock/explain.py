@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from .decision import Decision
@@ -33,24 +32,27 @@ def render(decision: Decision, console: Console | None = None) -> None:
     if decision.error:
         console.print(Text(f"error: {decision.error}", style="red"))
     if decision.effects:
-        table = Table(title="Effects", show_lines=False, header_style="bold")
-        for col in ("verb", "resource", "target", "tier", "scope", "risks", "rule / detail"):
-            table.add_column(col, overflow="fold")
+        console.print(Text(f"Effects ({len(decision.effects)})", style="bold"))
         for e in decision.effects:
-            risks = Text()
+            # Text objects, never markup strings: resources and details come from the agent's
+            # input, and "[/x]" in a markup string raises MarkupError.
+            line = Text("  ")
+            line.append(f"{e.verb:<11}", style=VERB_STYLE.get(str(e.verb), ""))
+            line.append(e.resource)
+            line.append(f"  [{e.environment}]", style="bold")
+            flags = [str(e.scope)] + ([] if e.reversible else ["irreversible"]) + (
+                ["stateful"] if e.stateful else [])
+            line.append("  " + " · ".join(flags), style="dim")
             for r in sorted(e.risks):
-                risks.append(f"{r} ", style=RISK_STYLE.get(str(r), ""))
-            flags = [] if e.reversible else ["irreversible"]
-            if e.stateful:
-                flags.append("stateful")
-            # Text(), not str: resources and details come from the agent's input, and a str
-            # cell would be parsed as rich markup ("[/x]" raises MarkupError).
-            table.add_row(Text(str(e.verb), style=VERB_STYLE.get(str(e.verb), "")),
-                          Text(e.resource), Text(e.resolved_target or ""),
-                          Text(e.environment or ""),
-                          Text(f"{e.scope}{' · ' + ', '.join(flags) if flags else ''}"), risks,
-                          Text("\n".join(x for x in (e.rule or "", e.detail) if x)))
-        console.print(table)
+                line.append("  ")
+                line.append(str(r), style=RISK_STYLE.get(str(r), ""))
+            console.print(line)
+            where = Text("      ")
+            where.append(f"target {e.resolved_target or '(none)'}", style="cyan")
+            where.append(f" — {e.rule}" if e.rule else "", style="dim")
+            console.print(where)
+            if e.detail:
+                console.print(Text(f"      {e.detail}", style="dim"))
     if decision.reasons:
         console.print(Text("Why", style="bold"))
         for r in decision.reasons:

@@ -80,6 +80,7 @@ SECRETS = (
     "~/.config/gcloud/**", "~/.azure/**", "~/.kube/config", "~/.kube/*.yaml", "~/.kube/*.yml",
     "~/.docker/config.json", "~/.netrc", "~/.pgpass", "~/.my.cnf", "~/.npmrc", "~/.pypirc",
     "~/.git-credentials", "~/.gnupg/**", "~/.password-store/**", "~/.vault-token",
+    "~/.config/rclone/rclone.conf",
     "~/.terraform.d/credentials.tfrc.json", "~/.config/gh/hosts.yml",
     "/etc/shadow", "/etc/gshadow", "/etc/ssl/private/**", "/etc/kubernetes/**",
     "/var/lib/interlock/**", "/proc/*/environ", "/run/secrets/**", "/var/run/secrets/**",
@@ -187,11 +188,41 @@ def path_effect(path: str, verb: Verb, *, recursive: bool = False, dynamic: bool
                   detail=detail)
 
 
-def read_effect(path: str, *, detail: str = "", env: Mapping[str, str] | None = None) -> Effect:
-    """A read of a path: read_secret for credential files, else read."""
+def _holds_secrets(directory: str, home: str) -> bool:
+    """Does the directory contain a credential-file pattern (`~/.aws` holds `~/.aws/credentials`)?
+    Only patterns rooted at a fixed directory count: `**/.env` could be anywhere."""
+    d = directory.rstrip("/") + "/"
+    return any(p.startswith(d) for p in _secret_roots(home))
+
+
+_roots_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _secret_roots(home: str) -> tuple[str, ...]:
+    got = _roots_cache.get(home)
+    if got is None:
+        got = _roots_cache[home] = tuple(
+            p.split("*", 1)[0] for p in _table(SECRETS, home) if not p.startswith("**"))
+    return got
+
+
+def read_effect(path: str, *, detail: str = "", env: Mapping[str, str] | None = None,
+                recursive: bool = False) -> Effect:
+    """A read of a path: read_secret for credential files, else read.
+
+    `recursive` (tar, zip, scp -r, rsync, cp -r): a directory that holds credential files
+    (`~/.ssh`, `~/.aws`, a home, `/etc`) is read_secret too.
+    """
     home = home_dir(env)
     path = posixpath.normpath(path) if path.startswith("/") else path
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
     secret = (any_match(_table(SECRETS, home), path) is not None
               and any_match(_table(NOT_SECRETS, home), path) is None)
+    why = "credential file"
+    if not secret and recursive and path.startswith("/"):
+        parent, _ = _glob_parent(path)
+        secret = _holds_secrets(parent, home)
+        why = "directory holding credential files"
     return Effect(Verb.READ_SECRET if secret else Verb.READ, f"path {path}",
-                  (Target("path", path),), detail=detail or ("credential file" if secret else ""))
+                  (Target("path", path),), detail=detail or (why if secret else ""))

@@ -9,6 +9,7 @@ from ...effects import Effect, Risk, Scope, Target, Verb, opaque
 from . import fx
 from .model import MAX_EFFECTS, TTY, UNKNOWN, Cmd, Ctx, Stream, Word
 from .programs import lookup
+from .programs.interp import is_interpreter, run_content
 from .programs.network import NETWORK_SENDERS
 from .walk import analyse_text, spend, walk
 
@@ -16,10 +17,13 @@ from .walk import analyse_text, spend, walk
 BIN_DIRS = {"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin",
             "/opt/homebrew/bin", "/usr/libexec", "/snap/bin"}
 _DESTRUCTIVE = (Verb.DELETE, Verb.REPLACE, Verb.FORGET, Verb.PRIVILEGE)
+# Secret streams that are stored credentials (files, archives, the environment): sending
+# them in an argument of a network client is exfiltration.
+_DATA_SECRETS = ("path ", "/", "~", "environment", "archive", "credential")
 
 
 def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
-        assigns: dict[str, str] | None = None) -> Stream:
+        assigns: dict[str, str] | None = None, net_out: str | None = None) -> Stream:
     """Analyse argv `words` as a command in ctx; emit its effects; return its stdout."""
     spend(ctx)
     if not words:
@@ -29,6 +33,8 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
         return UNKNOWN
     assigns = assigns or {}
     head, args = words[0], words[1:]
+    if ctx.aliases and head.text in ctx.aliases:
+        return _alias(head, args, ctx, stdin)
     if head.dynamic or head.glob or head.remote:
         return _dynamic_name(head, args, ctx)
     name = head.text
@@ -37,15 +43,33 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
         if d in BIN_DIRS and base:
             name = base
         else:
-            return _script(head, args, ctx)
+            return _script(head, args, ctx, stdin)
     if name in ctx.functions:
         return _call_function(name, ctx, stdin)
-    cmd = Cmd(name, args, ctx, stdin, assigns, run_words=_run_words, run_text=_run_text)
+    if net_out is None and "1" in ctx.fds:
+        net_out = ctx.fds["1"]
+    cmd = Cmd(name, args, ctx, stdin, assigns, run_words=_run_words, run_text=_run_text,
+              net_out=net_out)
     mark = len(ctx.line.effects)
     effects = lookup(name)(cmd)
     _post(cmd, effects, nested=len(ctx.line.effects) > mark)
     ctx.emit(effects)
     return cmd.stdout
+
+
+def _alias(head: Word, args: list[Word], ctx: Ctx, stdin: Stream) -> Stream:
+    """`alias x=rm; x -rf /`: the alias text replaces the command word (bash expands aliases
+    in interactive shells; an agent's shell may be one, so we always do). An alias is not
+    expanded inside its own expansion, as in bash."""
+    from .programs.wrappers import _quote
+
+    name = head.text
+    value = ctx.aliases.pop(name)
+    try:
+        text = " ".join([value, *(a.text if a.dynamic else _quote(a.text) for a in args)])
+        return analyse_text(text, ctx, stdin, detail=f"alias {name}", same_shell=True)
+    finally:
+        ctx.aliases[name] = value
 
 
 def _run_words(cmd: Cmd, words: list[Word], *, stdin: Stream | None = None,
@@ -75,11 +99,43 @@ def _post(cmd: Cmd, effects: list[Effect], nested: bool) -> None:
         for e in effects:
             if e.verb in _DESTRUCTIVE:
                 e.risks = e.risks | {Risk.DYNAMIC}
-    # Secrets read earlier in the pipeline, sent out by this command.
-    if cmd.stdin.kind == "secret" and cmd.name in NETWORK_SENDERS:
-        effects.append(fx.eff(Verb.UPDATE, f"network send of {cmd.stdin.text}", (),
-                              risks=(Risk.CATASTROPHIC,), scope=Scope.ONE,
-                              detail=f"credential file piped into {cmd.name}", reversible=False))
+    # What it prints: a command that read a secret, or got one as an argument, prints it.
+    if cmd.stdout.kind in ("unknown", "file", "literal", "tty"):
+        secret = next((e.resource for e in effects if e.verb is Verb.READ_SECRET), None)
+        arg = next((w for w in cmd.args if w.origin is not None
+                    and w.origin.kind in ("secret", "env_secret")), None)
+        if secret is not None or arg is not None:
+            cmd.stdout = Stream("secret", secret or (arg.origin.text if arg and arg.origin else ""))
+    # Secret data leaving the machine: on stdin, or inside an argument, of a network sender;
+    # or printed by anything whose stdout is a network connection.
+    if cmd.name in NETWORK_SENDERS:
+        if cmd.stdin.kind == "secret":
+            effects.append(_exfil(effects, cmd.stdin.text, f"piped into {cmd.name}"))
+        for w in cmd.args:
+            # Credential files and environment dumps, not access tokens minted for the
+            # request (`-H "Authorization: Bearer $TOKEN"`, `$(gcloud auth print-access-token)`).
+            if w.origin is not None and w.origin.kind == "secret" and \
+                    w.origin.text.startswith(_DATA_SECRETS):
+                effects.append(_exfil(effects, w.origin.text, f"in an argument of {cmd.name}"))
+                break
+    if cmd.net_out is not None:
+        host = cmd.net_out
+        if cmd.stdout.kind == "secret":
+            effects.append(_exfil(effects, cmd.stdout.text, "written to /dev/tcp", host))
+        if is_interpreter(cmd.name):
+            effects.append(fx.eff(Verb.EXECUTE, f"remote shell to {host}",
+                                  (Target("host", host),) if host != "unknown host" else (),
+                                  risks=(Risk.REMOTE_CODE, Risk.CATASTROPHIC), reversible=False,
+                                  detail=f"{cmd.name} talks to the network (reverse shell)"))
+
+
+def _exfil(effects: list[Effect], what: str, how: str, host: str | None = None) -> Effect:
+    """A secret sent to the hosts the command talks to (its own host targets)."""
+    hosts = [host] if host else list(dict.fromkeys(
+        t.value for e in effects for t in e.targets if t.kind == "host" and t.value))
+    return fx.eff(Verb.UPDATE, f"network send of {what or 'a secret'}",
+                  tuple(Target("host", h) for h in hosts if h), risks=(Risk.CATASTROPHIC,),
+                  scope=Scope.ONE, detail=f"secret {how}", reversible=False)
 
 
 def _dynamic_name(head: Word, args: list[Word], ctx: Ctx) -> Stream:
@@ -95,11 +151,17 @@ def _dynamic_name(head: Word, args: list[Word], ctx: Ctx) -> Stream:
     return UNKNOWN
 
 
-def _script(head: Word, args: list[Word], ctx: Ctx) -> Stream:
+def _script(head: Word, args: list[Word], ctx: Ctx, stdin: Stream = TTY) -> Stream:
     ap = ctx.abspath(head.text)
     if ap is None:
         ctx.emit([opaque(f"script {head.show}", "script in an unknown directory",
                          risks=frozenset({Risk.DYNAMIC}))])
+        return UNKNOWN
+    held = ctx.line.files.get(ap)
+    if held is not None:  # written earlier in this line: judge what it holds
+        cmd = Cmd(posixpath.basename(ap), args, ctx, stdin, run_words=_run_words,
+                  run_text=_run_text)
+        ctx.emit(run_content(cmd, held, ap, None))
         return UNKNOWN
     ctx.emit([fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
                      detail=" ".join([head.show, *(a.show for a in args)])[:120])])

@@ -6,7 +6,7 @@ import posixpath
 
 from ...effects import Effect, Risk, Scope, Target, Verb, opaque
 from ..paths import path_effect, read_effect
-from .model import DYN, Ctx, Stream, Word
+from .model import DYN, UNKNOWN, Ctx, Stream, Word
 
 _PLACEHOLDER = "__interlock_unknown__"
 
@@ -48,22 +48,68 @@ def path_change(ctx: Ctx, w: Word, verb: Verb, *, recursive: bool = False,
     return e
 
 
-def path_read(ctx: Ctx, w: Word, detail: str = "") -> Effect:
+def path_read(ctx: Ctx, w: Word, detail: str = "", *, recursive: bool = False) -> Effect:
+    """A read of the path a word names; `recursive` (tar, scp -r, rsync…) also reads what a
+    directory holds, so a directory of credential files is a secret."""
     if w.dynamic:
         return Effect(Verb.READ, f"path {w.show}", (), detail="path depends on an unknown value")
     ap = ctx.abspath(w.text or ".")
     if ap is None:
         return Effect(Verb.READ, f"path {w.show}", (), detail="relative to an unknown directory")
-    e = read_effect(ap, detail=detail, env=ctx.line.env)
+    e = read_effect(ap, detail=detail, env=ctx.line.env, recursive=recursive)
+    held = ctx.line.files.get(ap)
+    if held is not None and held.kind == "secret" and e.verb is Verb.READ:
+        e.verb, e.detail = Verb.READ_SECRET, f"holds {held.text} (written earlier in the line)"
     if w.glob:
         e.scope = Scope.MANY
     return e
 
 
-def stream_of_read(e: Effect, w: Word) -> Stream:
+def stream_of_read(e: Effect, w: Word, ctx: Ctx | None = None) -> Stream:
+    """What reading the file yields: what this line wrote into it, else secret or file."""
+    if ctx is not None:
+        held = tracked(ctx, w)
+        if held is not None and held.kind != "unknown":
+            return held
     if e.verb is Verb.READ_SECRET:
         return Stream("secret", w.text)
     return Stream("file", w.text)
+
+
+def tracked(ctx: Ctx, w: Word) -> Stream | None:
+    """What an earlier command of this line wrote into the file a word names (Line.files)."""
+    if not ctx.line.files or w.dynamic:
+        return None
+    ap = ctx.abspath(w.text)
+    return ctx.line.files.get(ap) if ap is not None else None
+
+
+def record(ctx: Ctx, w: Word, content: Stream, *, append: bool = False) -> None:
+    """An earlier command wrote `content` into the file `w` names (Line.files)."""
+    if w.dynamic:
+        return
+    ap = ctx.abspath(w.text)
+    if ap is None or ap.startswith("/dev/"):
+        return
+    kind = content.kind if content.kind in ("literal", "remote", "secret") else "unknown"
+    new = content if kind != "unknown" else UNKNOWN
+    files = ctx.line.files
+    old = files.get(ap)
+    if append and old is not None:
+        if old.kind == "literal" and kind == "literal":
+            new = Stream("literal", old.text + content.text)
+        elif old.kind in ("remote", "secret") and kind not in ("remote", "secret"):
+            new = old
+    if len(files) < 256 or ap in files:
+        files[ap] = new
+
+
+def forget(ctx: Ctx, w: Word) -> None:
+    """The file is gone or replaced by something we did not see (rm, mkfifo)."""
+    if ctx.line.files and not w.dynamic:
+        ap = ctx.abspath(w.text)
+        if ap is not None:
+            ctx.line.files.pop(ap, None)
 
 
 def is_catastrophic_path(ctx: Ctx, w: Word) -> bool:

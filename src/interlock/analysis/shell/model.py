@@ -25,6 +25,7 @@ class Word:
     glob: bool = False  # unquoted *, ? or [ (the shell would expand it)
     remote: str | None = None  # produced by a download from this host (`$(curl …)`, `<(curl …)`)
     stream: Stream | None = None  # what reading this path yields (process substitution)
+    origin: Stream | None = None  # a secret or process list that went into this word ($(…), $VAR)
 
     @property
     def dynamic(self) -> bool:
@@ -59,6 +60,10 @@ class Line:
     home: str = "/root"
     env: Mapping[str, str] = field(default_factory=dict)  # passed to paths.py (HOME only)
     budget: int = 20000  # nodes and commands we are willing to look at
+    # Files written earlier in the line → what they hold ("remote" download, "literal" text,
+    # "secret", "unknown"): running or uploading them later is judged by that content.
+    files: dict[str, Stream] = field(default_factory=dict)
+    fifos: set[str] = field(default_factory=set)  # made by mkfifo: reads may see later writes
 
 
 @dataclass(slots=True)
@@ -75,11 +80,17 @@ class Ctx:
     extra: tuple[Target, ...] = ()  # targets added to every effect (ssh host, container)
     background: bool = False  # in a pipeline or `&`: a self-call here is a fork bomb
     tf_workspace: str | None = None  # `terraform workspace select X` earlier in the line
+    aliases: dict[str, str] = field(default_factory=dict)  # `alias x=rm` earlier in the line
+    taint: dict[str, Stream] = field(default_factory=dict)  # variable → secret it holds
+    fds: dict[str, str] = field(default_factory=dict)  # fd → network host ("*": every fd ≥ 3)
 
     def child(self, **kw: Any) -> Ctx:
         kw.setdefault("vars", dict(self.vars))
         kw.setdefault("exported", set(self.exported))
         kw.setdefault("functions", dict(self.functions))
+        kw.setdefault("aliases", dict(self.aliases))
+        kw.setdefault("taint", dict(self.taint))
+        kw.setdefault("fds", dict(self.fds))
         return replace(self, **kw)
 
     def emit(self, effects: list[Effect]) -> None:
@@ -109,6 +120,7 @@ class Cmd:
     stdin: Stream = TTY
     assigns: dict[str, str] = field(default_factory=dict)  # prefix assignments (`A=b cmd`)
     stdout: Stream = UNKNOWN
+    net_out: str | None = None  # stdout goes to this network host (`> /dev/tcp/h/p`)
     # Set by dispatch: analyse nested argv / nested shell text in this command's context.
     run_words: Callable[..., Any] | None = None
     run_text: Callable[..., Any] | None = None

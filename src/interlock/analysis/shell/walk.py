@@ -3,14 +3,15 @@ functions) and what flows through pipes, and hand every simple command to dispat
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from ...effects import Effect, Risk, Verb, opaque
+from ...effects import Effect, Risk, Target, Verb, opaque
 from ...errors import InputError
 from . import fx
 from .model import DYN, MAX_DEPTH, TTY, UNKNOWN, Ctx, Stream, Word
 from .parse import parse
-from .words import _walk_substs, expand, expand_value, text_of
+from .words import _walk_substs, expand, expand_value_origin, text_of
 
 # Nodes whose children are statements run in order.
 _SEQUENCE = {"program", "compound_statement", "do_group", "else_clause", "elif_clause",
@@ -18,6 +19,7 @@ _SEQUENCE = {"program", "compound_statement", "do_group", "else_clause", "elif_c
 _SKIP = {"comment", ";", ";;", "&", "\n", "{", "}", "(", ")", "do", "done", "then", "fi", "if",
          "elif", "else", "while", "until", "case", "esac", "in", "for", "select", ";&", ";;&"}
 _WRITE_OPS = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
+_NET_DEVICES = ("/dev/tcp/", "/dev/udp/")  # bash opens a connection for these paths
 
 
 def spend(ctx: Ctx, n: int = 1) -> None:
@@ -105,6 +107,27 @@ def _sequence(node: Any, ctx: Ctx, stdin: Stream, skip_fields: tuple[str, ...] =
 
 
 def _pipeline(stages: list[Any], ctx: Ctx, stdin: Stream) -> Stream:
+    if len(stages) < 2:
+        return _stages(stages, ctx, stdin)
+    return _fifo_fed(ctx, lambda: _stages(stages, ctx, stdin))
+
+
+def _fifo_fed(ctx: Ctx, run: Any) -> Stream:
+    """Pipeline stages run at once: a fifo a later stage writes feeds an earlier one
+    (`cat f | sh | nc h p > f`). If running changed what a fifo holds, look again."""
+    line = ctx.line
+    if not line.fifos:
+        return run()
+    before = {f: line.files.get(f) for f in line.fifos}
+    mark = len(line.effects)
+    out = run()
+    if any(line.files.get(f) != s for f, s in before.items()):
+        del line.effects[mark:]
+        out = run()
+    return out
+
+
+def _stages(stages: list[Any], ctx: Ctx, stdin: Stream) -> Stream:
     out = stdin
     for st in stages:
         out = walk(st, ctx.child(background=True) if len(stages) > 1 else ctx, out)
@@ -144,9 +167,14 @@ def _assign(node: Any, ctx: Ctx, into: dict[str, str]) -> str | None:
         name = name.split("[", 1)[0]
         into[name] = DYN
         return name
-    value = expand_value(value_n, ctx, subst) if value_n is not None else ""
+    value, origin = expand_value_origin(value_n, ctx, subst) if value_n is not None else ("", None)
     if value_n is not None and value_n.type == "array":
         value = DYN
+    if into is ctx.vars:
+        if origin is not None:
+            ctx.taint[name] = origin
+        else:
+            ctx.taint.pop(name, None)
     op = next((c.type for c in node.children if c.type in ("=", "+=")), "=")
     if op == "+=":
         value = into.get(name, DYN) + value
@@ -179,8 +207,11 @@ def _unset(node: Any, ctx: Ctx) -> None:
             continue
         if funcs:
             ctx.functions.pop(name, None)
+        elif name == "IFS":
+            ctx.vars.pop(name, None)  # unset IFS splits like the default
         else:
             ctx.vars[name] = ""
+        ctx.taint.pop(name, None)
 
 
 def _heredoc(node: Any, ctx: Ctx) -> Stream:
@@ -213,77 +244,189 @@ def _heredoc(node: Any, ctx: Ctx) -> Stream:
     return Stream("literal", text)
 
 
-def _write_redirect(words: list[Word], op: str, ctx: Ctx) -> None:
-    verb = Verb.UPDATE
-    detail = f"redirect {op}"
-    for w in words:
-        ctx.emit([fx.path_change(ctx, w, verb, detail=detail)])
+@dataclass(slots=True)
+class _Io:
+    """Where a command's file descriptors point once its redirections are applied."""
+
+    stdin: Stream
+    # fd → ("net", host) | ("file", Word, op) | ("dup", "")
+    fds: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
+    after: list[tuple[str, Any]] = field(default_factory=list)  # here-doc `| cmd` / `&& cmd`
+
+    def net(self, fd: str) -> str | None:
+        e = self.fds.get(fd)
+        return e[1] if e is not None and e[0] == "net" else None
 
 
-def _redirect(r: Any, ctx: Ctx, stdin: Stream, after: list[tuple[str, Any]]) -> tuple[Stream, bool]:
-    """Apply one redirection; returns (stdin for the body, whether stdout goes to a file)."""
+def _net_host(w: Word) -> str | None:
+    """`/dev/tcp/HOST/PORT` (and udp): bash connects there instead of opening a file."""
+    for p in _NET_DEVICES:
+        if w.text.startswith(p):
+            host = w.text[len(p):].split("/", 1)[0]
+            return host if host and DYN not in host else "unknown host"
+    return None
+
+
+def _connect(ctx: Ctx, host: str, op: str) -> None:
+    known = host != "unknown host"
+    ctx.emit([fx.eff(Verb.UPDATE, f"network connection {host}",
+                     (Target("host", host),) if known else (), reversible=False,
+                     risks=() if known else (Risk.DYNAMIC,),
+                     detail=f"redirect {op} /dev/tcp (network connection)")])
+
+
+def _parts(redirects: list[Any]) -> list[tuple[Any, str]]:
+    """Redirect nodes with their fd. tree-sitter reads `>& /dev/tcp/h/p 0>&1` as a redirect
+    with two destinations then `>&1`; the trailing number touching the next redirect is
+    that redirect's fd."""
+    out: list[tuple[Any, str]] = []
+    carry = ""
+    for i, r in enumerate(redirects):
+        out.append((r, carry))
+        carry = ""
+        if r.type != "file_redirect" or i + 1 >= len(redirects):
+            continue
+        dests = r.children_by_field_name("destination")
+        last = dests[-1] if dests else None
+        if len(dests) > 1 and last.type == "number" and last.end_byte == redirects[i + 1].start_byte:
+            carry = text_of(last)
+    return out
+
+
+def _apply(redirects: list[Any], ctx: Ctx, stdin: Stream) -> _Io:
+    io = _Io(stdin)
+    for fd, host in ctx.fds.items():  # `exec 3>/dev/tcp/…` earlier in the line
+        if fd in ("0", "1", "2"):
+            io.fds[fd] = ("net", host, "")
+    if io.stdin.kind == "tty" and io.net("0"):
+        io.stdin = Stream("remote", io.net("0") or "")
+    parts = _parts(redirects)
+    for i, (r, fd) in enumerate(parts):
+        skip = i + 1 < len(parts) and bool(parts[i + 1][1])
+        _redirect(r, ctx, io, fd, drop_last=skip)
+    return io
+
+
+def _redirect(r: Any, ctx: Ctx, io: _Io, fd: str = "", drop_last: bool = False) -> None:
     t = r.type
     if t == "heredoc_redirect":
-        stdin = _heredoc(r, ctx)
-        to_file = False
+        io.stdin = _heredoc(r, ctx)
+        io.fds["0"] = ("dup", "", "")
         for i, c in enumerate(r.children):
             f = r.field_name_for_child(i)
             if f == "redirect":
-                _, tf = _redirect(c, ctx, stdin, after)
-                to_file = to_file or tf
+                _redirect(c, ctx, io)
             elif c.type == "pipeline":
-                after.append(("pipe", c))
+                io.after.append(("pipe", c))
             elif f == "right":
-                after.append(("then", c))
-        return stdin, to_file
+                io.after.append(("then", c))
+        return
     if t == "herestring_redirect":
         words: list[Word] = []
         for c in r.named_children:
             words.extend(expand(c, ctx, subst))
-        text = " ".join(w.text for w in words)
-        return Stream("literal", text + "\n"), False
+        secret = next((w.origin for w in words if w.origin and w.origin.kind in (
+            "secret", "env_secret")), None)
+        io.stdin = Stream("secret", secret.text) if secret else Stream(
+            "literal", " ".join(w.text for w in words) + "\n")
+        io.fds["0"] = ("dup", "", "")
+        return
     if t != "file_redirect":
         _walk_substs(r, ctx, subst)
-        return stdin, False
+        return
     op = next((c.type for c in r.children if not c.is_named), ">")
-    fd_n = r.child_by_field_name("descriptor")
-    fd = text_of(fd_n) if fd_n is not None else ""
+    if not fd:
+        fd_n = r.child_by_field_name("descriptor")
+        fd = text_of(fd_n) if fd_n is not None else ""
+    nodes = r.children_by_field_name("destination")
+    if drop_last:
+        nodes = nodes[:-1]
+    if op in (">&", "<&") and len(nodes) == 1 and nodes[0].type == "number":
+        # fd duplication (2>&1, 0>&1, <&3)
+        src, dst = text_of(nodes[0]), fd or ("1" if op == ">&" else "0")
+        entry = io.fds.get(src)
+        if entry is None:
+            host = ctx.fds.get(src) or (ctx.fds.get("*") if src not in ("0", "1", "2") else None)
+            entry = ("net", host, "") if host else ("dup", "", "")
+        io.fds[dst] = entry
+        if dst == "0" and entry[0] == "net":
+            io.stdin = Stream("remote", entry[1])
+        return
     dests: list[Word] = []
-    for c in r.children_by_field_name("destination"):
-        if op in (">&", "<&") and c.type == "number":
-            return stdin, False  # fd duplication (2>&1)
+    for c in nodes:
         dests.extend(expand(c, ctx, subst))
     if op in (">&", "<&") and all(w.text == "-" for w in dests):
-        return stdin, False
-    if op == "<":
+        return
+    if op == "<" or op == "<&":
+        target = fd or "0"
         for w in dests:
+            host = _net_host(w)
+            if host is not None:
+                _connect(ctx, host, op)
+                io.fds[target] = ("net", host, op)
+                if target == "0":
+                    io.stdin = Stream("remote", host)
+                continue
             if w.stream is not None:  # `< <(cmd)`
-                stdin = w.stream
+                if target == "0":
+                    io.stdin = w.stream
                 continue
             e = fx.path_read(ctx, w)
             ctx.emit([e])
-            stdin = fx.stream_of_read(e, w)
-        return stdin, False
+            if target == "0":
+                io.stdin = fx.stream_of_read(e, w, ctx)
+        return
     if op in _WRITE_OPS:
-        _write_redirect(dests, op, ctx)
-        if op == "<>":
-            return stdin, False
-        return stdin, fd in ("", "1") or op.startswith("&")
-    return stdin, False
+        targets = ["1", "2"] if op in ("&>", "&>>") or (op == ">&" and not fd) else [
+            fd or ("0" if op == "<>" else "1")]
+        for w in dests:
+            host = _net_host(w)
+            if host is not None:
+                _connect(ctx, host, op)
+                for tf in targets:
+                    io.fds[tf] = ("net", host, op)
+                if "0" in targets:
+                    io.stdin = Stream("remote", host)
+                continue
+            ctx.emit([fx.path_change(ctx, w, Verb.UPDATE, detail=f"redirect {op}")])
+            for tf in targets:
+                io.fds[tf] = ("file", w, op)
+
+
+def _record(io: _Io, ctx: Ctx, out: Stream) -> Stream:
+    """Remember what files the redirections wrote (see Line.files); the new stdout."""
+    first = io.fds.get("1")
+    for fd, e in io.fds.items():
+        if e[0] == "file":
+            fx.record(ctx, e[1], out if fd == "1" else UNKNOWN, append=e[2] in (">>", "&>>"))
+    if first is not None and first[0] in ("file", "net"):
+        return UNKNOWN
+    return out
 
 
 def _redirected(node: Any, ctx: Ctx, stdin: Stream) -> Stream:
     body = node.child_by_field_name("body")
-    after: list[tuple[str, Any]] = []
-    to_file = False
-    for i, c in enumerate(node.children):
-        if node.field_name_for_child(i) == "redirect":
-            stdin, tf = _redirect(c, ctx, stdin, after)
-            to_file = to_file or tf
-    out = walk(body, ctx, stdin) if body is not None else UNKNOWN
-    if to_file:
-        out = UNKNOWN
-    for kind, n in after:
+    redirects = [c for i, c in enumerate(node.children)
+                 if node.field_name_for_child(i) == "redirect"]
+    if body is not None and body.type == "command":
+        io = _Io(stdin)
+        out = _command(body, ctx, stdin, outer=redirects, io_out=io)
+    else:
+        io = _apply(redirects, ctx, stdin)
+        saved = dict(ctx.fds)
+        for fd in ("0", "1"):  # commands inside `{ …; } >& /dev/tcp/…` talk to the network
+            if io.net(fd):
+                ctx.fds[fd] = io.net(fd) or ""
+        def run() -> Stream:
+            got = walk(body, ctx, io.stdin) if body is not None else UNKNOWN
+            return _record(io, ctx, got)
+
+        try:
+            out = _fifo_fed(ctx, run)
+        finally:
+            ctx.fds.clear()
+            ctx.fds.update(saved)
+    for kind, n in io.after:
         if kind == "pipe":
             out = _pipeline([c for c in n.named_children], ctx, out)
         else:
@@ -291,7 +434,8 @@ def _redirected(node: Any, ctx: Ctx, stdin: Stream) -> Stream:
     return out
 
 
-def _command(node: Any, ctx: Ctx, stdin: Stream) -> Stream:
+def _command(node: Any, ctx: Ctx, stdin: Stream, outer: list[Any] | None = None,
+             io_out: _Io | None = None) -> Stream:
     from .dispatch import run  # dispatch imports walk for nested text
 
     assigns: dict[str, str] = {}
@@ -314,16 +458,20 @@ def _command(node: Any, ctx: Ctx, stdin: Stream) -> Stream:
             words.extend(expand(c, ctx, subst))
         elif t == "$":
             words.append(Word("$", "$"))
-    to_file = False
-    for r in redirects:
-        stdin, tf = _redirect(r, ctx, stdin, [])
-        to_file = to_file or tf
+    io = _apply(redirects + list(outer or ()), ctx, stdin)
+    if io_out is not None:
+        io_out.after.extend(io.after)
     if not words:
         if node.child_by_field_name("name") is None:
             ctx.vars.update(assigns)
-        return UNKNOWN
-    out = run(words, ctx, stdin, assigns)
-    return UNKNOWN if to_file else out
+        return _record(io, ctx, UNKNOWN)
+    if len(words) == 1 and words[0].text == "exec":
+        # `exec 3>/dev/tcp/h/p`: the rest of the line inherits the connection
+        for fd, e in io.fds.items():
+            if e[0] == "net":
+                ctx.fds[fd] = e[1]
+    out = run(words, ctx, io.stdin, assigns, net_out=io.net("1"))
+    return _record(io, ctx, out)
 
 
 def subst(node: Any, ctx: Ctx) -> Stream:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .model import DYN, Ctx, Stream, Word
+from .secrets import secret_env
 
 # node → what its commands print; set by walk.py (it needs the walker).
 SubstFn = Callable[[Any, Ctx], Stream]
@@ -21,6 +22,8 @@ _GLOB = "*?["
 _SPECIAL_DYNAMIC = set("0123456789@*#?$!-_") | {"RANDOM", "LINENO", "SECONDS", "BASH_COMMAND",
                                                  "OLDPWD", "REPLY", "PPID", "EPOCHSECONDS"}
 _MAX_BRACE = 256
+# Word origins, strongest first: credential data, a secret-named variable, a process list.
+_RANK = {"secret": 3, "env_secret": 2, "pids": 1}
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b",
          "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
 
@@ -68,13 +71,19 @@ def ansi_c(body: str) -> str:
 
 
 class _Buf:
-    __slots__ = ("text", "mask", "remote", "stream")
+    __slots__ = ("text", "mask", "remote", "stream", "origin")
 
     def __init__(self) -> None:
         self.text: list[str] = []
         self.mask: list[str] = []
         self.remote: str | None = None
         self.stream: Stream | None = None
+        self.origin: Stream | None = None
+
+    def taint(self, s: Stream) -> None:
+        # a secret outweighs a process list: it is what must not leave the machine
+        if self.origin is None or _RANK.get(s.kind, 0) > _RANK.get(self.origin.kind, 0):
+            self.origin = s
 
     def add(self, s: str, m: str) -> None:
         self.text.append(s)
@@ -131,16 +140,17 @@ def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
     else:
         inner = text_of(node)[2:-1]
         name = inner if inner.replace("_", "a").isalnum() else ""
-    if not name or name in _SPECIAL_DYNAMIC or (name == "IFS" and "IFS" in ctx.vars):
+    if not name or name in _SPECIAL_DYNAMIC or name.isdigit():
         buf.dyn()
         return
-    if name.isdigit():
-        buf.dyn()
-        return
+    if name in ctx.taint:
+        buf.taint(ctx.taint[name])
+    elif name not in ctx.vars and secret_env(name):
+        buf.taint(Stream("env_secret", f"${name}"))
     value = _lookup(name, ctx)
-    if name == "IFS" and not quoted:
-        # Unquoted default $IFS is a field separator (`rm${IFS}-rf${IFS}/`).
-        buf.add(" ", "e")
+    if name == "IFS" and not quoted and DYN not in value:
+        # Unquoted $IFS is a field separator (`rm${IFS}-rf${IFS}/`).
+        buf.add(value[:1] or "", "e")
         return
     for ch in value:
         buf.add(ch, "d" if ch == DYN else ("q" if quoted else "e"))
@@ -148,6 +158,8 @@ def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
 
 def _subst(node: Any, ctx: Ctx, quoted: bool, buf: _Buf, subst: SubstFn) -> None:
     out = subst(node, ctx)
+    if out.kind in ("secret", "pids"):
+        buf.taint(out)
     if out.kind == "literal":
         value = out.text.rstrip("\n")
         for ch in value:
@@ -323,20 +335,31 @@ def _range(inner: str) -> list[str] | None:
     return None
 
 
-def _split(text: str, mask: str) -> list[tuple[str, str]]:
-    """Field splitting: whitespace that came from an unquoted expansion separates words."""
+def _split(text: str, mask: str, ifs: str = _IFS_WS) -> list[tuple[str, str]]:
+    """Field splitting: IFS characters that came from an unquoted expansion separate words.
+
+    IFS whitespace runs are one separator; every other IFS character ends a field (so
+    `a,,b` with IFS=, is three fields), as bash does.
+    """
     if "e" not in mask:
         return [(text, mask)]
     out: list[tuple[str, str]] = []
     cur_t: list[str] = []
     cur_m: list[str] = []
-    had = False
+    had = ws_cut = False
     for c, m in zip(text, mask):
-        if m == "e" and c in _IFS_WS:
-            if cur_t or had:
+        if m == "e" and c in ifs:
+            if c in _IFS_WS:
+                if cur_t or had:
+                    out.append(("".join(cur_t), "".join(cur_m)))
+                    ws_cut = True
+                cur_t, cur_m, had = [], [], False
+                continue
+            if cur_t or had or not ws_cut:
                 out.append(("".join(cur_t), "".join(cur_m)))
-            cur_t, cur_m, had = [], [], False
+            cur_t, cur_m, had, ws_cut = [], [], False, False
             continue
+        ws_cut = False
         cur_t.append(c)
         cur_m.append(m)
         had = had or m in "qd"
@@ -354,10 +377,14 @@ def expand(node: Any, ctx: Ctx, subst: SubstFn) -> list[Word]:
     text, mask = _tilde(text, mask, ctx)
     fields = _brace(text, mask, [_MAX_BRACE]) if "{" in text else [(text, mask)]
     words: list[Word] = []
+    ifs = ctx.vars.get("IFS", _IFS_WS)
+    if DYN in ifs and "e" in mask:
+        # IFS is unknown: an unquoted expansion could split anywhere.
+        return [Word(DYN, src, False, buf.remote, buf.stream, buf.origin)]
     for t, m in fields:
-        for ft, fm in _split(t, m):
+        for ft, fm in _split(t, m, ifs):
             glob = any(c in _GLOB and mm in "ue" for c, mm in zip(ft, fm))
-            words.append(Word(ft, src, glob, buf.remote, buf.stream))
+            words.append(Word(ft, src, glob, buf.remote, buf.stream, buf.origin))
     if not words and "q" in mask:
         words.append(Word("", src))
     return words
@@ -365,8 +392,13 @@ def expand(node: Any, ctx: Ctx, subst: SubstFn) -> list[Word]:
 
 def expand_value(node: Any, ctx: Ctx, subst: SubstFn) -> str:
     """An assignment's value: no field splitting or globbing; tilde after `=` expands."""
+    return expand_value_origin(node, ctx, subst)[0]
+
+
+def expand_value_origin(node: Any, ctx: Ctx, subst: SubstFn) -> tuple[str, Stream | None]:
+    """expand_value, plus the secret (if any) that went into the value."""
     buf = _Buf()
     _build(node, ctx, buf, subst)
     text, mask = "".join(buf.text), "".join(buf.mask)
     text, _ = _tilde(text, mask, ctx)
-    return text
+    return text, buf.origin

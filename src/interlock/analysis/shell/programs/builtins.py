@@ -30,5 +30,25 @@ def read(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, "command read", detail="reads input")]
 
 
-HANDLERS: dict[str, Handler] = {"cd": cd, "pushd": cd, "popd": cd, "chdir": cd, "read": read,
+def alias(cmd: Cmd) -> list[Effect]:
+    """`alias NAME=VALUE`: later commands named NAME run VALUE (dispatch expands it)."""
+    defined = False
+    for w in cmd.args:
+        name, eq, value = w.text.partition("=")
+        if eq and name and not name.startswith("-") and DYN not in name:
+            cmd.ctx.aliases[name] = value if DYN not in value else "${__interlock_unknown}"
+            defined = True
+    return [fx.eff(Verb.READ, "command alias", detail="defines an alias" if defined else "lists")]
+
+
+def unalias(cmd: Cmd) -> list[Effect]:
+    for w in cmd.args:
+        if w.text == "-a":
+            cmd.ctx.aliases.clear()
+        cmd.ctx.aliases.pop(w.text, None)
+    return [fx.eff(Verb.READ, "command unalias")]
+
+
+HANDLERS: dict[str, Handler] = {"alias": alias, "unalias": unalias, "cd": cd, "pushd": cd,
+                                "popd": cd, "chdir": cd, "read": read,
                                 "mapfile": read, "readarray": read}

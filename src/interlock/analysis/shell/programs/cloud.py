@@ -6,7 +6,7 @@ from __future__ import annotations
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import parse
-from ..model import Cmd
+from ..model import Cmd, Word
 from . import Handler
 
 # Operation-name prefix → verb (longest prefix wins; checked in order).
@@ -79,7 +79,7 @@ def aws(cmd: Cmd) -> list[Effect]:
         return [fx.eff(Verb.READ, "command aws", tuple(targets))]
     svc, op = pos[0], (pos[1] if len(pos) > 1 else "")
     if svc == "s3":
-        return _s3(o, pos, targets, rd)
+        return _s3(o, pos, targets, rd, cmd)
     if svc == "configure":
         verb = Verb.READ_SECRET if op in ("get", "export-credentials") else (
             Verb.READ if op in ("list", "list-profiles") else Verb.UPDATE)
@@ -129,7 +129,7 @@ def _bucket(url: str) -> tuple[str, str] | None:
     return b, key
 
 
-def _s3(o: object, pos: list[str], targets: list[Target], rd: str) -> list[Effect]:
+def _s3(o: object, pos: list[str], targets: list[Target], rd: str, cmd: Cmd) -> list[Effect]:
     from ..argv import Opts
 
     assert isinstance(o, Opts)
@@ -156,6 +156,15 @@ def _s3(o: object, pos: list[str], targets: list[Target], rd: str) -> list[Effec
     if op in ("cp", "mv", "sync"):
         dest = pos[-1]
         out: list[Effect] = []
+        for src in pos[2:-1]:  # local sources: credentials uploaded to a bucket leave the machine
+            if src.startswith("s3://") or src == "-":
+                continue
+            e = fx.path_read(cmd.ctx, Word(src), recursive=True)
+            out.append(e)
+            if e.verb is Verb.READ_SECRET and dest.startswith("s3://"):
+                out.append(fx.eff(Verb.UPDATE, f"network send of {src}", tg,
+                                  risks=(Risk.CATASTROPHIC,), reversible=False,
+                                  detail=f"secret uploaded to {dest} ({d})"))
         if op == "sync" and o.has("--delete"):
             out.append(fx.eff(Verb.DELETE, f"aws {dest}" if dest.startswith("s3://") else f"path {dest}",
                               tg, scope=Scope.MANY, stateful=True, detail=d + " --delete"))

@@ -99,8 +99,18 @@ def _fileop(name: str, op: FileOp) -> Handler:
             if name == "install" and o.has("-d", "--directory"):
                 srcs, dests = [], paths
             for s in srcs:
+                held = fx.tracked(cmd.ctx, s)
+                if held is not None:  # cp/mv of a file written earlier in the line
+                    for d in dests:
+                        fx.record(cmd.ctx, d, held)
+                        fx.record(cmd.ctx, Word(d.text.rstrip("/") + "/" + posixpath.basename(
+                            s.text)), held)
                 if op.src_verb is None:
-                    out.append(fx.path_read(cmd.ctx, s))
+                    e = fx.path_read(cmd.ctx, s, recursive=recursive)
+                    out.append(e)
+                    if e.verb is Verb.READ_SECRET and held is None:  # the copy holds it too
+                        for d in dests:
+                            fx.record(cmd.ctx, d, fx.Stream("secret", e.resource))
                 elif op.src_verb is not Verb.READ:
                     out.append(fx.path_change(cmd.ctx, s, op.src_verb, recursive=True,
                                               detail=f"{detail} (source)"))
@@ -111,6 +121,12 @@ def _fileop(name: str, op: FileOp) -> Handler:
                 verb = Verb.DELETE
             for p in paths:
                 out.append(fx.path_change(cmd.ctx, p, verb, recursive=recursive, detail=detail))
+                if name in ("rm", "unlink", "mkfifo", "truncate", "shred"):
+                    fx.forget(cmd.ctx, p)
+                if name == "mkfifo" and not p.dynamic:
+                    ap = cmd.ctx.abspath(p.text)
+                    if ap is not None and len(cmd.ctx.line.fifos) < 64:
+                        cmd.ctx.line.fifos.add(ap)
         for e in out:
             if risks:
                 e.risks = e.risks | risks
@@ -118,6 +134,8 @@ def _fileop(name: str, op: FileOp) -> Handler:
                 e.verb = Verb.PRIVILEGE
         if name == "tee":
             cmd.stdout = cmd.stdin
+            for p in paths:
+                fx.record(cmd.ctx, p, cmd.stdin, append=o.has("-a", "--append"))
         if not out:
             out.append(fx.eff(Verb.READ, f"command {name}", detail=f"{name}: no operands"))
         return out
@@ -238,7 +256,7 @@ def rsync(cmd: Cmd) -> list[Effect]:
     for s in srcs:
         host, _, _ = _remote(s.text)
         if host is None:
-            e = fx.path_read(cmd.ctx, s)
+            e = fx.path_read(cmd.ctx, s, recursive=True)
             secret = secret or e.verb is Verb.READ_SECRET
             out.append(e)
     host, _, rpath = _remote(dest.text)
@@ -290,10 +308,13 @@ def archive(cmd: Cmd) -> list[Effect]:
             f = o.get("-f", "--file")
             if f and f != "-":
                 out.append(fx.path_change(cmd.ctx, Word(f), Verb.CREATE, detail="tar -c"))
-            reads = [fx.path_read(cmd.ctx, w) for w in o.pos]
+            reads = [fx.path_read(cmd.ctx, w, recursive=True) for w in o.pos]
             out.extend(reads)
-            if any(e.verb is Verb.READ_SECRET for e in reads) and (not f or f == "-"):
-                cmd.stdout = fx.Stream("secret", "archive")
+            if any(e.verb is Verb.READ_SECRET for e in reads):
+                if not f or f == "-":
+                    cmd.stdout = fx.Stream("secret", "archive")
+                else:  # the archive file now holds the secrets
+                    fx.record(cmd.ctx, Word(f), fx.Stream("secret", "archive"))
         if o.has("--remove-files"):
             out.extend(fx.path_change(cmd.ctx, w, Verb.DELETE, recursive=True,
                                       detail="tar --remove-files") for w in o.pos)
@@ -303,8 +324,10 @@ def archive(cmd: Cmd) -> list[Effect]:
     if name in ("unzip", "7z", "unrar") and not o.has("-l", "-t", "-v", "-Z"):
         return [fx.path_change(cmd.ctx, d, Verb.UPDATE, recursive=True, detail=f"{name} extract")]
     if name == "zip" and o.pos:
-        return [fx.path_change(cmd.ctx, o.pos[0], Verb.CREATE, detail="zip"),
-                *(fx.path_read(cmd.ctx, w) for w in o.pos[1:])]
+        reads = [fx.path_read(cmd.ctx, w, recursive=True) for w in o.pos[1:]]
+        if any(e.verb is Verb.READ_SECRET for e in reads) and o.pos[0].text == "-":
+            cmd.stdout = fx.Stream("secret", "archive")
+        return [fx.path_change(cmd.ctx, o.pos[0], Verb.CREATE, detail="zip"), *reads]
     return [fx.eff(Verb.READ, f"command {name}")]
 
 

@@ -12,6 +12,35 @@ INTERLOCK_READ = {"check", "explain", "version", "--version", "--help", "help", 
 INTERLOCK_ADMIN = {"principals", "breakglass", "freeze", "unfreeze", "policy", "inventory",
                    "approve", "reject", "vote", "keys", "init", "config", "uninstall"}
 REQUEST_ADMIN = {"approve", "reject", "vote"}
+# interlock's running pieces: process names (what pkill/killall match without -f), sample
+# command lines (what `pkill -f`/`pgrep -f` patterns are tried against) and service units.
+INTERLOCK_PROCESSES = ("interlock", "interlockd", "interlock-broker", "interlock-serve")
+INTERLOCK_CMDLINES = ("interlock serve", "interlock broker", "interlock mcp-proxy",
+                      "/usr/local/bin/interlock serve", "python3 -m interlock serve",
+                      "interlock hook")
+INTERLOCK_UNITS = ("interlock", "interlock.service", "interlock-broker.service",
+                   "interlock.socket", "interlockd.service")
+
+
+def hits_interlock_process(pattern: str, full: bool) -> bool:
+    """Would a pgrep/pkill pattern (a regex) match one of interlock's processes?"""
+    import re
+
+    if "interlock" in pattern.lower():
+        return True
+    try:
+        rx = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return any(rx.search(s) for s in (INTERLOCK_CMDLINES if full else INTERLOCK_PROCESSES))
+
+
+def hits_interlock_unit(unit: str) -> bool:
+    """Does a systemd unit name or glob (`interlock*`) name one of interlock's services?"""
+    from fnmatch import fnmatchcase
+
+    return "interlock" in unit.lower() or any(fnmatchcase(u, unit) for u in INTERLOCK_UNITS
+                                              if any(c in unit for c in "*?["))
 
 
 def interlock(cmd: Cmd) -> list[Effect]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx, inline_code
 from ..argv import parse
-from ..model import Cmd, Word
+from ..model import Cmd, Stream, Word
 from . import Handler
 
 SHELLS = ("bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "fish", "csh",
@@ -61,6 +61,60 @@ def remote_code(cmd: Cmd, host: str) -> Effect:
                   detail=f"downloaded code run by {cmd.name}")
 
 
+# Paths that name the program's own stdin (`bash /dev/stdin <<< …`, `source /dev/stdin`).
+STDIN_PATHS = {"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}
+
+
+def is_interpreter(name: str) -> bool:
+    """A program that runs code it reads (a shell or a language interpreter)."""
+    from . import lookup
+
+    h = lookup(name)
+    return h is shell or h is python or name in INTERPRETERS or h in _INTERP_HANDLERS
+
+
+def _shebang_lang(text: str, default: str) -> str | None:
+    """The language a script's `#!` line names (None: some other program)."""
+    if not text.startswith("#!"):
+        return default
+    parts = text[2:].split("\n", 1)[0].split()
+    if parts and parts[0].endswith("/env"):
+        parts = [p for p in parts[1:] if not p.startswith("-")]
+    prog = parts[0].rsplit("/", 1)[-1] if parts else ""
+    if prog in SHELLS:
+        return "shell"
+    from . import lookup
+
+    h = lookup(prog)
+    if h is python:
+        return "python"
+    for lang in INTERPRETERS:
+        if h is HANDLERS.get(lang):
+            return lang
+    return None
+
+
+def run_content(cmd: Cmd, held: Stream, path: str, lang: str | None) -> list[Effect]:
+    """Run a file an earlier command of this line wrote: judge what it holds (Line.files).
+
+    lang None: run as `./FILE` (the `#!` line decides, shell without one).
+    """
+    assert cmd.run_text is not None
+    if held.kind == "remote":
+        return [remote_code(cmd, held.text)]
+    if held.kind == "literal":
+        lng = _shebang_lang(held.text, "shell") if lang is None else lang
+        if lng == "shell":
+            cmd.run_text(cmd, held.text, detail=f"script {path} (written in this line)")
+            return []
+        if lng == "python":
+            return inline_code.python(held.text, cmd)
+        if lng is not None:
+            return inline_code.script(lng, held.text, cmd)
+    return [opaque(f"script {path}", "runs a file this command line wrote with content it "
+                   "cannot see", (Target("path", path),), risks=frozenset({Risk.DYNAMIC}))]
+
+
 def _script_operand(cmd: Cmd, w: Word, lang: str) -> list[Effect]:
     assert cmd.run_text is not None
     if w.stream is not None:  # `bash <(curl …)`
@@ -80,6 +134,11 @@ def _script_operand(cmd: Cmd, w: Word, lang: str) -> list[Effect]:
     if ap is None:
         return [opaque(f"script {w.show}", f"{cmd.name} runs a script named at run time",
                        risks=frozenset({Risk.DYNAMIC}))]
+    if ap in STDIN_PATHS:
+        return run_stdin(cmd, lang)
+    held = cmd.ctx.line.files.get(ap)
+    if held is not None:
+        return run_content(cmd, held, ap, lang)
     return [fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
                    detail=cmd.argv_text[:120])]
 
@@ -233,3 +292,4 @@ HANDLERS.update({name: _interpreter(name) for name in INTERPRETERS})
 HANDLERS.update({name: runner for name in RUNNERS})
 HANDLERS.update({"python": python, "nodejs": HANDLERS["node"], "source": source, ".": source,
                  "eval": eval_cmd, "trap": trap})
+_INTERP_HANDLERS = {HANDLERS[n] for n in INTERPRETERS}

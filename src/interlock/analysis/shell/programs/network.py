@@ -14,7 +14,9 @@ from . import Handler
 # Programs that send what they read on stdin over the network.
 NETWORK_SENDERS = {"curl", "wget", "nc", "ncat", "netcat", "socat", "telnet", "ssh", "scp",
                    "sftp", "ftp", "openssl", "http", "https", "xh", "aws", "gsutil", "rclone",
-                   "mail", "sendmail", "mutt", "nslookup", "dig", "gh", "s3cmd"}
+                   "mail", "sendmail", "mutt", "nslookup", "dig", "gh", "s3cmd", "azcopy",
+                   "rsync", "fetch", "aria2c", "gcloud", "az", "host", "ping", "mailx", "sftp",
+                   "lftp", "tftp", "smbclient"}
 
 _CURL_ARG = ("dFTHoXuAebcKxmwrECyYzQ", frozenset({
     "--data", "--data-binary", "--data-raw", "--data-ascii", "--data-urlencode", "--json",
@@ -37,13 +39,29 @@ def url_host(text: str) -> str | None:
     return host or None
 
 
-def _secret_file(cmd: Cmd, path: str) -> bool:
+def _secret_file(cmd: Cmd, path: str, recursive: bool = False) -> bool:
     if path in ("-", "") or DYN in path:
         return path == "-" and cmd.stdin.kind == "secret"
     if path.startswith("~"):  # curl and friends do not expand it, but the intent is home
         path = cmd.ctx.line.home + path[1:]
-    e = fx.path_read(cmd.ctx, Word(path))
+    e = fx.path_read(cmd.ctx, Word(path), recursive=recursive)
     return e.verb is Verb.READ_SECRET
+
+
+def _download_name(url: str) -> str:
+    """The file name curl -O / wget give a download: the URL path's last segment."""
+    try:
+        path = urlsplit(url if "://" in url else "http://" + url).path
+    except ValueError:
+        path = ""
+    return path.rsplit("/", 1)[-1] or "index.html"
+
+
+def _downloaded(cmd: Cmd, path: str, host: str | None) -> Effect:
+    """A file written from the network: running it later in the line is remote code."""
+    w = Word(path)
+    fx.record(cmd.ctx, w, Stream("remote", host or "unknown host"))
+    return fx.path_change(cmd.ctx, w, Verb.UPDATE, detail=f"{cmd.name} download")
 
 
 def _exfil(host: str | None, what: str, how: str) -> Effect:
@@ -81,10 +99,13 @@ def curl(cmd: Cmd) -> list[Effect]:
     out.append(fx.eff(verb, f"url {what}", targets, detail=f"{cmd.name} {method or ('POST' if sends else 'GET')}",
                       reversible=verb in (Verb.READ, Verb.UPDATE)))
     outfile = o.get("-o", "--output")
+    odir = o.get("--output-dir")
+    prefix = odir.rstrip("/") + "/" if odir else ""
     if outfile and outfile != "-":
-        out.append(fx.path_change(cmd.ctx, Word(outfile), Verb.UPDATE, detail="curl -o"))
+        out.append(_downloaded(cmd, prefix + outfile, host))
     elif o.has("-O", "--remote-name", "--remote-name-all"):
-        out.append(fx.path_change(cmd.ctx, Word("."), Verb.UPDATE, detail="curl -O (file in cwd)"))
+        for u in urls or [""]:
+            out.append(_downloaded(cmd, prefix + _download_name(u), url_host(u) or host))
     else:
         cmd.stdout = Stream("remote", host or "unknown host")
     return out
@@ -111,37 +132,108 @@ def wget(cmd: Cmd) -> list[Effect]:
     if doc == "-":
         cmd.stdout = Stream("remote", host or "unknown host")
     elif doc:
-        out.append(fx.path_change(cmd.ctx, Word(doc), Verb.UPDATE, detail="wget -O"))
+        out.append(_downloaded(cmd, doc, host))
     else:
         d = o.get("-P", "--directory-prefix") or "."
-        out.append(fx.path_change(cmd.ctx, Word(d), Verb.UPDATE, detail="wget download"))
+        for w in o.pos or [Word("")]:
+            out.append(_downloaded(cmd, d.rstrip("/") + "/" + _download_name(w.text),
+                                   url_host(w.text) or host))
     return out
 
 
-def net_send(cmd: Cmd) -> list[Effect]:
-    """nc/socat/telnet/openssl s_client: a connection; secrets on stdin are handled by dispatch."""
-    texts = [w.text for w in cmd.args]
-    pos = [t for t in texts if not t.startswith("-")]
-    host = None
+# nc/ncat options that take a value; those that run a program for the peer (a remote shell).
+NC_ARG = ("eciIOpPqsTwxXm", frozenset({"--exec", "--sh-exec", "--lua-exec", "--proxy",
+                                       "--proxy-type", "--source", "--wait", "--output",
+                                       "--hex-dump", "--allow", "--deny", "--max-conns"}))
+NC_EXEC = ("-e", "-c", "--exec", "--sh-exec", "--lua-exec")
+# socat address types that are network endpoints, and those that run a program.
+SOCAT_NET = {"tcp", "tcp4", "tcp6", "tcp-connect", "tcp4-connect", "tcp6-connect", "udp",
+             "udp4", "udp6", "udp-connect", "openssl", "openssl-connect", "ssl", "sctp",
+             "sctp-connect", "socks", "socks4", "socks4a", "socks5", "proxy", "proxy-connect"}
+SOCAT_EXEC = {"exec", "system"}
+
+
+def _socat(texts: list[str]) -> tuple[str | None, bool]:
+    host, runs = None, False
     for t in texts:
-        if t.startswith("-connect") or ":" in t and cmd.name in ("socat", "openssl"):
-            hp = t.split(":", 1)[-1] if cmd.name == "socat" else t
-            host = hp.split(":")[0] or None
-    if cmd.name in ("openssl",):
+        kind, _, rest = t.partition(":")
+        kind = kind.lower().split(",", 1)[0]
+        if kind in SOCAT_EXEC:
+            runs = True
+        elif kind in SOCAT_NET and rest:
+            host = host or rest.split(":", 1)[0].split(",", 1)[0] or None
+    return host, runs
+
+
+def net_send(cmd: Cmd) -> list[Effect]:
+    """nc/socat/telnet/openssl s_client: a connection; secrets on stdin are handled by dispatch.
+
+    Running a program for the peer (nc -e, socat EXEC:) is a remote shell: catastrophic."""
+    texts = [w.text for w in cmd.args]
+    host: str | None = None
+    runs = False
+    if cmd.name == "socat":
+        host, runs = _socat(texts)
+    elif cmd.name == "openssl":
         i = texts.index("-connect") if "-connect" in texts else -1
-        host = texts[i + 1].split(":")[0] if 0 <= i < len(texts) - 1 else host
-    host = host or (pos[0] if pos and cmd.name not in ("socat", "openssl") else None)
-    risks: tuple[Risk, ...] = ()
-    if any(t in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") for t in texts) or \
-            any(t.startswith("EXEC:") or t.startswith("SYSTEM:") for t in texts):
-        risks = (Risk.HOST_SECURITY,)
+        host = texts[i + 1].split(":")[0] if 0 <= i < len(texts) - 1 else None
+    else:
+        o = parse(cmd.args, *NC_ARG) if cmd.name in ("nc", "ncat", "netcat") else parse(cmd.args)
+        pos = [w.text for w in o.pos]
+        host = pos[0] if pos else None
+        runs = o.has(*NC_EXEC)
+    risks: tuple[Risk, ...] = (Risk.REMOTE_CODE, Risk.CATASTROPHIC) if runs else ()
     listening = any(t in ("-l", "-lp", "-lvp", "-lnvp", "-nlvp") or t.startswith("TCP-LISTEN")
                     for t in texts)
     targets = (Target("host", host),) if host and DYN not in host else ()
     cmd.stdout = Stream("remote", host or "unknown host")
     return [fx.eff(Verb.UPDATE, f"network connection {host or '(unknown)'}", targets,
                    risks=risks, detail=f"{cmd.name}{' listener' if listening else ''}"
-                   + (" runs a program for the peer (remote shell)" if risks else ""))]
+                   + (" runs a program for the peer (remote shell)" if runs else ""))]
+
+
+# Cloud storage copiers: (subcommands that copy SRC… DEST, options with a value). A local
+# source holding credentials copied to a remote destination is a secret leaving the machine.
+UPLOADERS: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
+    "gsutil": (frozenset({"cp", "mv", "rsync"}), "hopzDS", frozenset()),
+    "rclone": (frozenset({"copy", "copyto", "move", "moveto", "sync"}), "",
+               frozenset({"--config", "--include", "--exclude", "--filter", "--transfers"})),
+    "s3cmd": (frozenset({"put", "sync", "cp"}), "c", frozenset({"--config"})),
+    "azcopy": (frozenset({"copy", "cp", "sync"}), "", frozenset()),
+}
+
+
+def _is_remote_dest(text: str) -> bool:
+    return "://" in text or (":" in text and not text.startswith(("/", ".", "~")))
+
+
+def uploader(cmd: Cmd) -> list[Effect]:
+    subs, short_arg, long_arg = UPLOADERS[cmd.name]
+    o = parse(cmd.args, short_arg, long_arg)
+    pos = o.pos
+    if cmd.name == "gsutil" and pos and pos[0].text == "-m":
+        pos = pos[1:]
+    if not pos or pos[0].text not in subs or len(pos) < 3:
+        return [opaque(f"command {cmd.name}", cmd.argv_text[:100])]
+    srcs, dest = pos[1:-1], pos[-1]
+    out: list[Effect] = []
+    remote = _is_remote_dest(dest.text)
+    rtarget = url_host(dest.text) if "://" in dest.text else dest.text.split(":", 1)[0]
+    for s in srcs:
+        if _is_remote_dest(s.text):
+            continue
+        e = fx.path_read(cmd.ctx, s, recursive=True)
+        out.append(e)
+        if remote and e.verb is Verb.READ_SECRET:
+            out.append(_exfil(rtarget, s.show, cmd.name))
+    if remote:
+        out.append(fx.eff(Verb.UPDATE, f"storage {dest.show}",
+                          (Target("host", rtarget),) if rtarget else (), scope=Scope.MANY,
+                          detail=f"{cmd.name} {pos[0].text}"))
+    else:
+        out.append(fx.path_change(cmd.ctx, dest, Verb.UPDATE, recursive=True,
+                                  detail=f"{cmd.name} {pos[0].text}"))
+    return out
 
 
 _SSH_ARG = "bcDEeFIiJlLmOoQRSWwBp"
@@ -185,10 +277,10 @@ def scp(cmd: Cmd) -> list[Effect]:
     if dhost is not None:
         for s in srcs:
             shost, _, _ = _remote(s.text)
-            if shost is None and _secret_file(cmd, s.text):
+            if shost is None and _secret_file(cmd, s.text, recursive=True):
                 out.append(_exfil(dhost, s.show, cmd.name))
             elif shost is None:
-                out.append(fx.path_read(cmd.ctx, s))
+                out.append(fx.path_read(cmd.ctx, s, recursive=o.has("-r")))
         out.append(fx.eff(Verb.UPDATE, f"host {dhost}:{dpath}", (Target("host", dhost),),
                           scope=Scope.MANY, detail=f"{cmd.name} upload"))
     else:
@@ -221,4 +313,5 @@ HANDLERS: dict[str, Handler] = {
     "curl": curl, "wget": wget, "ssh": ssh, "scp": scp, "sftp": scp, "nc": net_send,
     "ncat": net_send, "netcat": net_send, "socat": net_send, "telnet": net_send,
     "http": httpie, "https": httpie, "xh": httpie, "fetch": wget, "aria2c": wget,
+    **{n: uploader for n in UPLOADERS},
 }

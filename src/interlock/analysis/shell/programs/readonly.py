@@ -7,6 +7,7 @@ from ....effects import Effect, Verb, opaque
 from .. import fx
 from ..argv import parse
 from ..model import Cmd, Stream
+from ..secrets import secret_env
 from . import Handler
 
 _L = frozenset
@@ -34,12 +35,12 @@ READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
     **{n: (None, "", _L()) for n in (
         "echo", "printf", "pwd", "which", "whereis", "type", "hash", "date", "cal", "uname",
         "hostname", "id", "whoami", "groups", "users", "who", "w", "last", "uptime", "free",
-        "ps", "pgrep", "pidof", "top", "htop", "lsof", "netstat", "ss", "true", "false", ":",
+        "ps", "top", "htop", "lsof", "netstat", "ss", "true", "false", ":",
         "sleep", "seq", "yes", "expr", "bc", "dc", "test", "[", "[[", "basename", "dirname",
         "tty", "stty", "tput", "clear", "reset", "nproc", "arch", "lscpu", "lsblk", "lsusb",
         "lspci", "lsmod", "dmesg", "vmstat", "iostat", "mpstat", "sar", "getent", "man",
         "info", "help", "apropos", "whatis", "tldr", "history", "jobs", "wait", "set",
-        "shopt", "alias", "unalias", "let", "getopts", "shift", "return", "exit", "break",
+        "shopt", "let", "getopts", "shift", "return", "exit", "break",
         "continue", "umask", "ulimit", "times", "dirs", "mktemp", "uuidgen", "numfmt",
         "factor", "tr", "ping", "traceroute", "dig", "nslookup", "host",
         "whois", "mtr", "nmcli", "free", "sensors", "timedatectl", "hostnamectl",
@@ -47,6 +48,10 @@ READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
         "open", "notify-send", "say", "banner", "figlet", "cowsay", "watchman", "jot",
         "shuf", "fc", "disown", "bg", "fg", "suspend", "logger")},
 }
+
+
+# Readers whose output is their input (content flows through them unchanged).
+_PASS = ("cat", "tac", "sort", "uniq", "head", "tail")
 
 
 def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str]) -> Handler:
@@ -66,11 +71,14 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
         paths = o.pos[n:]
         out = [fx.path_read(cmd.ctx, p) for p in paths]
         secret = [e for e in out if e.verb is Verb.READ_SECRET]
-        if secret:
+        held = fx.tracked(cmd.ctx, paths[0]) if len(paths) == 1 and name in _PASS else None
+        if held is not None and held.kind != "unknown":
+            cmd.stdout = held  # a file written earlier in the line (a download, a fifo)
+        elif secret:
             cmd.stdout = Stream("secret", secret[0].resource)
         elif not paths:
             cmd.stdout = cmd.stdin if cmd.stdin.kind in ("secret", "literal", "remote") and \
-                name in ("cat", "tac", "sort", "uniq", "head", "tail") else (
+                name in _PASS else (
                 cmd.stdin if cmd.stdin.kind == "secret" else cmd.stdout)
         return out or [fx.eff(Verb.READ, f"command {name}", detail=cmd.argv_text[:80])]
 
@@ -79,16 +87,40 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
 
 def printenv(cmd: Cmd) -> list[Effect]:
     names = [w.text for w in cmd.args if not w.text.startswith("-")]
-    secretish = ("KEY", "SECRET", "TOKEN", "PASS", "CRED", "AUTH", "SESSION", "PRIVATE")
-    if not names or any(any(s in n.upper() for s in secretish) or n.startswith("\x00")
-                        for n in names):
+    if not names or any(secret_env(n) or n.startswith("\x00") for n in names):
         cmd.stdout = Stream("secret", "environment")
         return [fx.eff(Verb.READ_SECRET, "environment variables",
                        detail=f"{cmd.argv_text[:60]}: prints the environment (may hold secrets)")]
     return [fx.eff(Verb.READ, "environment variables", detail=cmd.argv_text[:60])]
 
 
+# Programs that print stored secrets when given one of these words (their output is a secret).
+SECRET_PRINTERS: dict[str, frozenset[str]] = {
+    "gpg": frozenset({"--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt",
+                      "--export-ownertrust"}),
+    "gpg2": frozenset({"--export-secret-keys", "--export-secret-subkeys", "-d", "--decrypt"}),
+    "pass": frozenset({"show", "*"}),  # `pass NAME` shows it too
+    "security": frozenset({"find-generic-password", "find-internet-password", "dump-keychain"}),
+    "vault": frozenset({"read", "kv", "token"}),
+    "op": frozenset({"read", "item", "inject"}),
+    "age": frozenset({"-d", "--decrypt"}),
+    "sops": frozenset({"-d", "--decrypt", "exec-env", "exec-file"}),
+}
+
+
+def secret_printer(cmd: Cmd) -> list[Effect]:
+    words = SECRET_PRINTERS[cmd.name]
+    texts = [w.text for w in cmd.args]
+    pos = [t for t in texts if not t.startswith("-")]
+    if any(t in words for t in texts) or ("*" in words and pos and pos[0] not in (
+            "ls", "list", "find", "grep", "init", "git", "help", "version")):
+        cmd.stdout = Stream("secret", f"credential {cmd.name}")
+        return [fx.eff(Verb.READ_SECRET, f"secrets ({cmd.name})", detail=cmd.argv_text[:80])]
+    return [opaque(f"command {cmd.name}", cmd.argv_text[:100])]
+
+
 HANDLERS: dict[str, Handler] = {n: _reader(n, *spec) for n, spec in READERS.items()}
+HANDLERS.update({n: secret_printer for n in SECRET_PRINTERS})
 HANDLERS["printenv"] = printenv
 HANDLERS["export"] = printenv  # `export` alone (as a command) lists the environment
 HANDLERS["declare"] = printenv

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import parse
-from ..model import Cmd
+from ..model import Cmd, Stream
+from .interlock_cmd import hits_interlock_unit, hits_interlock_process
 from . import Handler
 
 SYSTEMCTL: dict[str, tuple[Verb, tuple[Risk, ...]]] = {
@@ -40,6 +41,8 @@ def systemctl(cmd: Cmd) -> list[Effect]:
     if spec is None:
         return [opaque(f"systemd {sub}", f"systemctl {sub}: unknown", tg)]
     verb, risks = spec
+    if verb is not Verb.READ and any(hits_interlock_unit(u) for u in pos[1:]):
+        risks = (*risks, Risk.TAMPER)  # stopping or changing interlock's own service
     if sub in ("poweroff", "reboot", "halt", "kexec"):
         return [fx.eff(Verb.UPDATE, "host power", tg, scope=Scope.ALL, reversible=False,
                        detail=f"systemctl {sub}")]
@@ -51,7 +54,9 @@ def service(cmd: Cmd) -> list[Effect]:
     pos = [w.text for w in cmd.args]
     unit, action = (pos + ["", ""])[:2]
     verb = Verb.READ if action in ("status", "") or unit in ("--status-all",) else Verb.UPDATE
-    return [fx.eff(verb, f"service {unit}", detail=f"service {unit} {action}".strip())]
+    risks = (Risk.TAMPER,) if verb is Verb.UPDATE and hits_interlock_unit(unit) else ()
+    return [fx.eff(verb, f"service {unit}", risks=risks,
+                   detail=f"service {unit} {action}".strip())]
 
 
 def power(cmd: Cmd) -> list[Effect]:
@@ -112,12 +117,45 @@ def users(cmd: Cmd) -> list[Effect]:
                    detail=f"{cmd.name}")]
 
 
+def _patterns(cmd: Cmd) -> tuple[list[str], bool]:
+    """pgrep/pkill/killall: the name patterns, and whether they match whole command lines."""
+    o = parse(cmd.args, "gGPsStuUFn", frozenset({"--signal", "--group", "--parent",
+                                                  "--session", "--terminal", "--euid",
+                                                  "--uid", "--pidfile", "--ns", "--nslist"}))
+    full = o.has("-f", "--full")
+    if cmd.name == "killall":
+        full = full or o.has("-r", "--regexp")
+    return [w.text for w in o.pos if not (w.text.startswith("-") and w.text[1:].isalnum())], full
+
+
+def _hits_interlock(cmd: Cmd) -> bool:
+    if cmd.name in ("kill", "killall5"):
+        return any(w.origin is not None and w.origin.kind == "pids"
+                   and w.origin.text == "interlock" for w in cmd.args)
+    pats, full = _patterns(cmd)
+    exact = cmd.name == "killall" and not full
+    return any((p.lower().startswith("interlock") if exact else hits_interlock_process(p, full))
+               for p in pats)
+
+
 def kill(cmd: Cmd) -> list[Effect]:
     texts = [w.text for w in cmd.args]
     everything = cmd.name == "killall5" or "-1" in texts[1:] or (texts and texts[-1] == "-1")
+    risks = (Risk.TAMPER,) if _hits_interlock(cmd) else ()
     return [fx.eff(Verb.UPDATE, "processes " + " ".join(t for t in texts if not t.startswith("-"))[:60],
-                   scope=Scope.ALL if everything else Scope.ONE, reversible=False,
-                   detail=f"{cmd.name} {' '.join(texts)}"[:80])]
+                   scope=Scope.ALL if everything else Scope.ONE, reversible=False, risks=risks,
+                   detail=f"{cmd.name} {' '.join(texts)}"[:80]
+                   + (" (interlock's own processes)" if risks else ""))]
+
+
+def pgrep(cmd: Cmd) -> list[Effect]:
+    """pgrep/pidof print process ids: remember whether they are interlock's (kill $(pgrep …))."""
+    if cmd.name == "pidof":
+        hit = any(w.text.rsplit("/", 1)[-1].startswith("interlock") for w in cmd.args)
+    else:
+        hit = _hits_interlock(cmd)
+    cmd.stdout = Stream("pids", "interlock" if hit else cmd.argv_text[:60])
+    return [fx.eff(Verb.READ, "processes", detail=cmd.argv_text[:80])]
 
 
 def generic_update(what: str) -> Handler:
@@ -149,6 +187,7 @@ HANDLERS: dict[str, Handler] = {
                           "passwd", "chpasswd", "visudo", "gpasswd", "adduser", "deluser",
                           "addgroup", "delgroup", "chsh", "chage", "newusers", "vipw")},
     **{n: kill for n in ("kill", "pkill", "killall", "killall5")},
+    "pgrep": pgrep, "pidof": pgrep,
     "mount": generic_update("mounts"), "umount": generic_update("mounts"),
     "swapoff": generic_update("swap"), "swapon": generic_update("swap"),
     "hostnamectl": generic_update("hostname"), "timedatectl": generic_update("clock"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ....effects import Effect, Risk, Verb, opaque
 from .. import fx
 from ..argv import parse
-from ..model import DYN, Cmd, Word
+from ..model import DYN, Cmd, Stream, Word
 from . import Handler
 
 
@@ -138,8 +138,9 @@ def wrapper(spec: Wrap) -> Handler:
             if cmd.name == "parallel" and any(w.text == ":::" for w in rest):
                 rest = rest[: [w.text for w in rest].index(":::")]
             rest, hit = _replace_input(rest, repl)
-            if not hit:
-                rest = rest + [Word(DYN, "{input}")]
+            if not hit:  # pids or secrets on the pipe become its arguments
+                origin = cmd.stdin if cmd.stdin.kind in ("pids", "secret") else None
+                rest = rest + [Word(DYN, "{input}", origin=origin)]
         if permute:
             rest = []  # su USER, script FILE: operands are not a command
         if rest:
@@ -154,6 +155,7 @@ def wrapper(spec: Wrap) -> Handler:
         if spec.read_opts and o.has(*spec.read_opts) or spec.bare == "read":
             return [fx.eff(Verb.READ, f"command {cmd.name}", detail=cmd.argv_text[:80])]
         if spec.bare == "secret":
+            cmd.stdout = Stream("secret", "environment variables")
             return [fx.eff(Verb.READ_SECRET, "environment variables",
                            detail=f"{cmd.name}: prints the environment (may hold secrets)")]
         if cmd.name == "xargs" or cmd.name == "parallel":

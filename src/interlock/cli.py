@@ -33,6 +33,10 @@ def _decider_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", metavar="DIR", help="policy pack directory (replaces the shipped "
                                                    "pack; `interlock policy init DIR` copies it)")
     p.add_argument("--db", metavar="URL", help="store URL (freeze and kill-switch state)")
+    p.add_argument("--terraform-plan", action="store_true",
+                   help="for a shell `terraform|tofu apply|destroy`, run `terraform plan` and "
+                        "decide on the real changes (guarded deployments only: it runs "
+                        "terraform in the action's directory)")
 
 
 def build_parser() -> Parser:
@@ -92,7 +96,8 @@ def _usage_deny(message: str) -> int:
 def _make_decider(args: argparse.Namespace):
     from .pipeline import Decider
 
-    decider = Decider(args.policy, args.inventory, args.env)
+    decider = Decider(args.policy, args.inventory, args.env,
+                      terraform_plans=getattr(args, "terraform_plan", False))
     if args.db and decider.config_error is None:
         # The store (freeze, kill switch) arrives with the approvals work; a configured store we
         # cannot honour must not be ignored.

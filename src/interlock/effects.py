@@ -102,6 +102,10 @@ class Effect:
     detail: str = ""
     # The program that has this effect (shell: `kubectl`, `rm`); lets policies name programs.
     program: str = ""
+    # How the program was invoked, when every word is known (shell only): lets a guarded
+    # deployment look further, e.g. compute the real plan behind `terraform apply`.
+    argv: tuple[str, ...] = ()
+    cwd: str | None = None
     # Filled by environment resolution.
     environment: str | None = None
     rule: str | None = None

@@ -75,8 +75,13 @@ class Decider:
     def __init__(self, policy_dir: str | Path | None = None,
                  inventory: str | Path | Inventory | None = None,
                  default_tier: str | None = None,
-                 environ: Mapping[str, str] | None = None):
+                 environ: Mapping[str, str] | None = None,
+                 terraform_plans: bool = False):
         self.config_error: str | None = None
+        # Guarded deployments only: run `terraform plan` for a shell `terraform apply` and decide
+        # on the real changes. It executes terraform (and its providers) in the action's working
+        # directory, so the agent must not be able to write there.
+        self.terraform_plans = terraform_plans
         self.default_tier = default_tier or DEFAULT_TIER
         self.engine: PolicyEngine | None = None
         self.environ = environ
@@ -120,6 +125,8 @@ class Decider:
             effects = analyze(action, self.environ)
             if action.tool == "mcp" and self.engine.mcp_overrides:
                 self._apply_mcp_override(action, effects)
+            if action.tool == "shell" and self.terraform_plans:
+                effects = self._with_terraform_plans(effects)
             self.resolver.refresh()
             for effect in effects:
                 self.resolver.resolve(effect)
@@ -149,6 +156,38 @@ class Decider:
     def error(self, message: str, digest: str) -> Decision:
         return Decision(DENY, 0, self.default_tier, [{"policy": "error", "message": message}],
                         [], digest, message, self.policy_version)
+
+    def _with_terraform_plans(self, effects: list[Effect]) -> list[Effect]:
+        """Replace each local `terraform|tofu apply|destroy` effect by its real plan's effects.
+
+        When the plan cannot be computed the command-line effect stays: no worse than before.
+        """
+        from .analysis.terraform import analyze_terraform
+        from .effects import Risk, Verb
+        from .terraform.shell import plan_for_shell
+
+        out: list[Effect] = []
+        for effect in effects:
+            plan = None
+            if (effect.program in ("terraform", "tofu") and effect.argv and effect.cwd
+                    and effect.verb in (Verb.UPDATE, Verb.DELETE, Verb.REPLACE)
+                    and not any(t.kind == "host" for t in effect.targets)):
+                plan = plan_for_shell(effect.cwd, effect.argv, environ=self.environ)
+            if plan is None:
+                out.append(effect)
+                continue
+            workdir = next((t.source for t in effect.targets if t.kind == "tf_workspace"),
+                           effect.cwd)
+            planned = analyze_terraform(plan, None, workdir)
+            for p in planned:
+                p.program = effect.program
+                p.detail = "; ".join(x for x in (p.detail, "from the plan of "
+                                                 + " ".join(effect.argv)[:120]) if x)
+            # Risks the command line carries beyond the plan (dynamic parts, tampering) stay.
+            if effect.risks - {Risk.MASS_DESTRUCTION}:
+                out.append(effect)
+            out.extend(planned)
+        return out
 
     def _apply_mcp_override(self, action: Action, effects: list[Effect]) -> None:
         from .policy.overrides import find_override

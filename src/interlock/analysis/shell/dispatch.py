@@ -92,9 +92,13 @@ def _run_text(cmd: Cmd, text: str, *, stdin: Stream = TTY, ctx: Ctx | None = Non
 def _post(cmd: Cmd, effects: list[Effect], nested: bool) -> None:
     if not effects and not nested:
         effects.append(Effect(Verb.READ, f"command {cmd.name}", detail=cmd.argv_text[:80]))
+    static = not any(w.dynamic for w in cmd.args)
     for e in effects:
         if not e.program:  # lets a policy name the program (`context.program == "kubectl"`)
             e.program = cmd.name
+            if static and cmd.ctx.cwd is not None:
+                e.argv = (cmd.name, *(w.text for w in cmd.args))
+                e.cwd = cmd.ctx.cwd
     if any(w.dynamic for w in cmd.args):
         for e in effects:
             if e.verb in _DESTRUCTIVE:

@@ -143,7 +143,7 @@ def test_custom_policy_pack_replaces_the_shipped_one(run_check, tmp_path: Path) 
     assert out["reasons"] == [{"policy": "no-sql", "message": "no SQL for you"}]
 
 
-def test_db_is_refused_until_stores_exist(run_check, tmp_path: Path) -> None:
+def test_a_configured_store_that_does_not_exist_denies(run_check, tmp_path: Path) -> None:
     rc, out = run_check(SELECT, "--db", f"sqlite:///{tmp_path}/x.db")
     assert rc == 1
     assert_contract(out, error=True)

@@ -32,7 +32,9 @@ def _decider_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inventory", metavar="FILE", help="inventory TOML (see DESIGN.md)")
     p.add_argument("--policy", metavar="DIR", help="policy pack directory (replaces the shipped "
                                                    "pack; `interlock policy init DIR` copies it)")
-    p.add_argument("--db", metavar="URL", help="store URL (freeze and kill-switch state)")
+    p.add_argument("--db", metavar="URL", help="store URL whose freeze, kill-switch and "
+                   "break-glass state decisions honour (default: $INTERLOCK_DB, else the "
+                   "embedded store if it exists)")
     p.add_argument("--terraform-plan", action="store_true",
                    help="for a shell `terraform|tofu apply|destroy`, run `terraform plan` and "
                         "decide on the real changes (guarded deployments only: it runs "
@@ -71,6 +73,19 @@ def build_parser() -> Parser:
     sub.add_parser("demo", help="decide typical agent actions in sandbox and production")
     from .terraform import register as register_terraform
     COMMANDS["terraform"] = register_terraform(sub, Parser)
+    from .enforce.daemon import register as register_daemon
+    from .enforce.install import register as register_install
+    from .hookclient import register as register_hook
+    COMMANDS["hook"] = register_hook(sub, Parser)
+    COMMANDS["install"] = register_install(sub, Parser)
+    COMMANDS["daemon"] = register_daemon(sub, Parser)
+    from .enforce.mcp_cli import register as register_mcp_proxy
+    COMMANDS["mcp-proxy"] = register_mcp_proxy(sub, Parser)
+
+    from . import admin_cli
+
+    admin_cli.register(sub, Parser)
+    COMMANDS.update(admin_cli.COMMANDS)
 
     inv = sub.add_parser("inventory", help="validate an inventory file")
     isub = inv.add_subparsers(dest="inventory_command", metavar="SUBCOMMAND", parser_class=Parser)
@@ -96,14 +111,32 @@ def _usage_deny(message: str) -> int:
 def _make_decider(args: argparse.Namespace):
     from .pipeline import Decider
 
-    decider = Decider(args.policy, args.inventory, args.env,
-                      terraform_plans=getattr(args, "terraform_plan", False))
-    if args.db and decider.config_error is None:
-        # The store (freeze, kill switch) arrives with the approvals work; a configured store we
-        # cannot honour must not be ignored.
-        decider.config_error = (f"store {args.db!r} is configured but this build cannot read "
-                                "stores yet; refusing to decide without it")
-    return decider
+    return Decider(args.policy, args.inventory, args.env,
+                   terraform_plans=getattr(args, "terraform_plan", False),
+                   controls=_controls_source(args.db))
+
+
+def _controls_source(db: str | None):
+    """The store's freeze / kill-switch / break-glass reader, if a store is configured:
+    `--db`, else $INTERLOCK_DB, else the default embedded store when its file exists."""
+    import os
+
+    from .store.location import default_db_url, sqlite_path
+
+    url = db or os.environ.get("INTERLOCK_DB")
+    if not url:
+        default = default_db_url()
+        path = sqlite_path(default)
+        if path is None or not path.exists():
+            return None  # no store configured: nothing to honour
+        url = default
+
+    def read():
+        from .store.quick import read_controls
+
+        return read_controls(url)
+
+    return read
 
 
 def _exit_for(decision) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,12 @@ class Decider:
                  inventory: str | Path | Inventory | None = None,
                  default_tier: str | None = None,
                  environ: Mapping[str, str] | None = None,
-                 terraform_plans: bool = False):
+                 terraform_plans: bool = False,
+                 controls: Callable[[], Any] | None = None):
         self.config_error: str | None = None
+        # The store's emergency controls (freeze per tier, kill switch per agent, break-glass),
+        # read afresh for every decision; a store that cannot be read denies.
+        self.controls = controls
         # Guarded deployments only: run `terraform plan` for a shell `terraform apply` and decide
         # on the real changes. It executes terraform (and its providers) in the action's working
         # directory, so the agent must not be able to write there.
@@ -130,7 +134,10 @@ class Decider:
             self.resolver.refresh()
             for effect in effects:
                 self.resolver.resolve(effect)
-            verdict = self._judge(action, effects, breakglass)
+            controls = self.controls() if self.controls is not None else None
+            verdict = self._judge(action, effects, breakglass, controls)
+            if controls is not None:
+                verdict = verdict.stricter(_control_verdict(action, effects, controls))
         except InterlockError as e:
             return self.error(str(e), digest)
         except RecursionError:
@@ -213,7 +220,8 @@ class Decider:
             principals.append(("Human", action.on_behalf_of))
         return principals
 
-    def context(self, action: Action, effect: Effect, breakglass: bool) -> dict[str, Any]:
+    def context(self, action: Action, effect: Effect, breakglass: bool,
+                controls: Any = None) -> dict[str, Any]:
         inp = action.input
         program = effect.program
         if action.tool == "mcp":
@@ -232,13 +240,14 @@ class Decider:
             "mcp_server": inp.get("server", "") if action.tool == "mcp" else "",
             "mcp_tool": inp.get("tool", "") if action.tool == "mcp" else "",
             "delegated": action.on_behalf_of is not None,
-            "breakglass": breakglass,
+            "breakglass": breakglass or _breakglass_covers(controls, action, effect),
         }
         for name in TF_FACTS:
             ctx[name] = max(0, min(int(effect.facts.get(name, 0)), _LONG_MAX))
         return ctx
 
-    def _judge(self, action: Action, effects: list[Effect], breakglass: bool) -> Verdict:
+    def _judge(self, action: Action, effects: list[Effect], breakglass: bool,
+               controls: Any = None) -> Verdict:
         assert self.engine is not None
         if not effects:
             if action.tool in SEEN_THROUGH_EMPTY:
@@ -249,7 +258,7 @@ class Decider:
         verdict: Verdict | None = None
         principals = self._principals(action)
         for effect in effects:
-            ctx = self.context(action, effect, breakglass)
+            ctx = self.context(action, effect, breakglass, controls)
             got: Verdict | None = None
             for principal in principals:
                 v = self.engine.decide(principal, ctx["verb"], ctx["target"], ctx)
@@ -260,3 +269,32 @@ class Decider:
                 break
         assert verdict is not None
         return verdict
+
+
+# Verbs a freeze stops: everything that changes something (reads, secret reads included, go on).
+_FROZEN_VERBS = frozenset({"create", "update", "delete", "replace", "forget", "privilege",
+                           "execute", "opaque"})
+
+
+def _breakglass_covers(controls: Any, action: Action, effect: Effect) -> bool:
+    """A break-glass is a named human's: it covers that human and agents acting for them."""
+    if controls is None or not action.on_behalf_of:
+        return False
+    bg = controls.breakglass.get(effect.environment or "")
+    return bg is not None and bg.human == action.on_behalf_of
+
+
+def _control_verdict(action: Action, effects: list[Effect], controls: Any) -> Verdict:
+    reasons: list[tuple[str, str]] = []
+    if action.agent and action.agent in controls.killed:
+        reasons.append(("control.kill-switch", f"agent {action.agent!r} is stopped by its kill "
+                                               "switch"))
+    frozen = sorted({e.environment for e in effects
+                     if e.environment in controls.frozen and str(e.verb) in _FROZEN_VERBS})
+    if frozen:
+        reasons.append(("control.freeze", f"{', '.join(frozen)} is frozen: no changes until "
+                                          "the freeze is lifted"))
+    if reasons:
+        return Verdict(DENY, 0, tuple(reasons))
+    return Verdict(ALLOW, 0, ())
+

@@ -128,7 +128,7 @@ def test_production_replace_needs_approval_and_keeps_the_plan(tmp_path, inventor
     # once the approval is redeemed, applies exactly that plan.
     seen = []
 
-    def redeem(decision, plan_sha):
+    def redeem(decision, plan_sha, envelope):
         seen.append((decision.action_hash, plan_sha))
         return True
 
@@ -148,7 +148,7 @@ def test_plan_file_needs_the_right_hash(tmp_path, inventory):
 
     wrong = "0" * 64
     outcome, _ = run(proj, inventory=inventory, plan_file=kept, expect_hash=wrong,
-                     redeem=lambda d, s: True)
+                     redeem=lambda d, s, e: True)
     assert outcome.status == EXIT_DENY and not outcome.applied
     assert "expected " + wrong in outcome.message
 
@@ -209,7 +209,7 @@ def test_state_moved_before_apply_is_refused(tmp_path, inventory):
     assert moved["serial"] > planned.serial and moved["lineage"] == planned.lineage
 
     outcome, _ = run(proj, inventory=inventory, plan_file=Path(first.kept_plan),
-                     expect_hash=first.plan_sha256, redeem=lambda d, s: True)
+                     expect_hash=first.plan_sha256, redeem=lambda d, s, e: True)
     assert outcome.status == EXIT_DENY and not outcome.applied
     assert "the state moved" in outcome.message
     assert f"serial {planned.serial}" in outcome.message

@@ -109,34 +109,14 @@ def _usage_deny(message: str) -> int:
 
 
 def _make_decider(args: argparse.Namespace):
+    from .controls import controls_source
     from .pipeline import Decider
 
     return Decider(args.policy, args.inventory, args.env,
                    terraform_plans=getattr(args, "terraform_plan", False),
-                   controls=_controls_source(args.db))
+                   controls=controls_source(args.db))
 
 
-def _controls_source(db: str | None):
-    """The store's freeze / kill-switch / break-glass reader, if a store is configured:
-    `--db`, else $INTERLOCK_DB, else the default embedded store when its file exists."""
-    import os
-
-    from .store.location import default_db_url, sqlite_path
-
-    url = db or os.environ.get("INTERLOCK_DB")
-    if not url:
-        default = default_db_url()
-        path = sqlite_path(default)
-        if path is None or not path.exists():
-            return None  # no store configured: nothing to honour
-        url = default
-
-    def read():
-        from .store.quick import read_controls
-
-        return read_controls(url)
-
-    return read
 
 
 def _exit_for(decision) -> int:

@@ -60,9 +60,10 @@ REFUSED_PLAN_ARGS = {
     "-chdir": "use --chdir",
 }
 
-# Seam for approvals: given the decision and the plan file's SHA-256, redeem an approved grant
-# bound to both (True) or not (False). None until the approvals store exists.
-Redeemer = Callable[["Decision", str], bool]
+# Seam for approvals: given the decision, the plan file's SHA-256 and the decided envelope,
+# redeem an approved grant bound to them (True) or file/keep a request (False).
+# `approval.StoreApprovals` is the store-backed one.
+Redeemer = Callable[["Decision", str, dict[str, Any]], bool]
 
 
 class UsageProblem(InterlockError):
@@ -137,6 +138,7 @@ class ApplyRun:
         self.plan_path: Path | None = None  # the file shown, decided and applied
         self.sha = ""
         self.decision: Decision | None = None
+        self.envelope: dict[str, Any] = {}
 
     # -- hooks --------------------------------------------------------------------------------
     def checkpoint(self, stage: str) -> None:
@@ -213,7 +215,7 @@ class ApplyRun:
         if decision.decision == "deny":
             return Outcome(EXIT_DENY, "denied; nothing applied", decision, self.sha)
         if decision.decision == "require_approval":
-            if self.redeem is None or not self.redeem(decision, self.sha):
+            if self.redeem is None or not self.redeem(decision, self.sha, self.envelope):
                 kept = self._keep(decision, tf, workspace)
                 return Outcome(EXIT_APPROVAL, self._approval_message(decision, kept), decision,
                                self.sha, str(kept))
@@ -246,16 +248,17 @@ class ApplyRun:
     def _decide(self, plan: dict[str, Any], workspace: str) -> Decision:
         from ..pipeline import Decider
 
+        from ..controls import controls_source
+
         o = self.opts
-        decider = Decider(o.policy, o.inventory, o.env)
-        if o.db and decider.config_error is None:
-            # As `check`: a configured store we cannot honour (freeze, kill switch) denies.
-            decider.config_error = (f"store {o.db!r} is configured but this build cannot read "
-                                    "stores yet; refusing to decide without it")
+        # As `check`: a configured store's freeze / kill switch / break-glass count, and a
+        # configured store that cannot be read denies.
+        decider = Decider(o.policy, o.inventory, o.env, controls=controls_source(o.db))
         envelope: dict[str, Any] = {"tool": "terraform", "input": {
             "plan": plan, "workspace": workspace, "working_dir": str(self.workdir)}}
         if o.agent:
             envelope["agent"] = o.agent
+        self.envelope = envelope
         return decider.decide(envelope)
 
     def _summarise(self, plan: dict[str, Any], workspace: str, decision: Decision) -> None:

@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction, parser_class: type[argparse.Argume
                    help="default tier for targets no inventory rule names (default: production)")
     a.add_argument("--inventory", metavar="FILE", help="inventory TOML")
     a.add_argument("--policy", metavar="DIR", help="policy pack directory")
-    a.add_argument("--db", metavar="URL", help="store URL (freeze and kill-switch state)")
+    a.add_argument("--db", metavar="URL", help="store URL: freeze / kill-switch state, and "
+                   "where approval requests are filed and redeemed (default: $INTERLOCK_DB, "
+                   "else the embedded store if it exists)")
     a.add_argument("--workspace", metavar="W", help="plan and apply in workspace W "
                    "(TF_WORKSPACE); default: the selected one")
     a.add_argument("--chdir", metavar="DIR", default=".", help="terraform working directory")
@@ -37,7 +39,8 @@ def register(sub: argparse._SubParsersAction, parser_class: type[argparse.Argume
     a.add_argument("--plan-file", metavar="PATH", type=Path,
                    help="apply this saved plan instead of planning (needs --expect-hash)")
     a.add_argument("--expect-hash", metavar="HEX", help="SHA-256 the --plan-file must have")
-    a.add_argument("--agent", metavar="NAME", help="agent name recorded in the action")
+    a.add_argument("--agent", metavar="NAME", help="agent name recorded in the action; with a "
+                   "store, the principal that files and redeems the approval request")
     a.add_argument("--yes", action="store_true", help="do not ask before applying an allowed "
                    "plan (required when not on a terminal)")
     a.add_argument("--timeout", metavar="S", type=float, default=600.0,
@@ -57,6 +60,7 @@ def cmd_terraform(args: argparse.Namespace) -> int:
         from ..cli import UsageError
 
         raise UsageError("interlock terraform: choose apply (see --help)")
+    from ..controls import configured_store
     from .apply import ApplyOptions, run_apply
 
     opts = ApplyOptions(
@@ -65,4 +69,12 @@ def cmd_terraform(args: argparse.Namespace) -> int:
         plan_file=args.plan_file, expect_hash=args.expect_hash, extra=list(args.extra),
         yes=args.yes, agent=args.agent, timeout=args.timeout, apply_timeout=args.apply_timeout,
         json_out=args.json_out)
-    return run_apply(opts).status
+    redeem = None
+    db = configured_store(args.db)
+    if db is not None:
+        from rich.console import Console
+
+        from .approval import StoreApprovals
+
+        redeem = StoreApprovals(db, args.agent, Console(stderr=True, highlight=False))
+    return run_apply(opts, redeem=redeem).status

@@ -70,7 +70,12 @@ def build_parser() -> Parser:
     t.add_argument("file", metavar="FILE", help="TOML file with [[case]] tables")
     _decider_args(t)
 
-    sub.add_parser("demo", help="decide typical agent actions in sandbox and production")
+    demo = sub.add_parser("demo", help="replay the seed incident on real components",
+                          description="Replay an agent's 'delete and recreate the environment' "
+                          "on real Terraform, policy, store and audit log (in a temp dir).")
+    demo.add_argument("--quick", action="store_true", help="only decide typical agent actions "
+                      "in sandbox and production (no Terraform, no store)")
+    demo.add_argument("--keep", action="store_true", help="keep the demo's files")
     from .terraform import register as register_terraform
     COMMANDS["terraform"] = register_terraform(sub, Parser)
     from .enforce.daemon import register as register_daemon
@@ -191,9 +196,13 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run
+    if args.quick:
+        from .demo import run
 
-    return run()
+        return run()
+    from .replay import run as replay
+
+    return replay(keep=args.keep)
 
 
 COMMANDS = {"check": cmd_check, "demo": cmd_demo, "explain": cmd_explain, "policy": cmd_policy,

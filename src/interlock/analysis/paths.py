@@ -28,6 +28,9 @@ PROTECTED = (
     "**/.cursor/hooks.json",
     "**/.kiro/**",
     "**/.codex/config.toml",
+    "**/.codex/hooks.json",
+    "**/.cursor/hooks/**",
+    "**/.gemini/hooks/**",
 )
 # Names whose presence inside a directory makes a recursive change of that directory tampering.
 PROTECTED_CHILDREN = (".interlock", ".claude", ".gemini", ".cursor", ".kiro")

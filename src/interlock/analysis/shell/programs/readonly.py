@@ -50,6 +50,8 @@ READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
 }
 
 
+_GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep"})
+_TREE_SEARCHERS = frozenset({"rg", "ag", "ack"})  # recursive unless told otherwise
 # Readers whose output is their input (content flows through them unchanged).
 _PASS = ("cat", "tac", "sort", "uniq", "head", "tail")
 
@@ -69,7 +71,10 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
             if any(k in prog for k in ("system", "|", ">", "getline")):
                 return [opaque(f"command {name}", f"{name} program runs commands or writes files")]
         paths = o.pos[n:]
-        out = [fx.path_read(cmd.ctx, p) for p in paths]
+        # Content searched through a whole tree: a directory holding credentials is a secret read.
+        recursive = name in _TREE_SEARCHERS or (
+            name in _GREPS and o.has("-r", "-R", "--recursive", "--dereference-recursive"))
+        out = [fx.path_read(cmd.ctx, p, recursive=recursive) for p in paths]
         secret = [e for e in out if e.verb is Verb.READ_SECRET]
         held = fx.tracked(cmd.ctx, paths[0]) if len(paths) == 1 and name in _PASS else None
         if held is not None and held.kind != "unknown":

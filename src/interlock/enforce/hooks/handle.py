@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...errors import InputError
+from ...errors import InputError, InterlockError
 from ...hookclient import AGENTS, PROTOCOL, allow_reply, deny_reply
 from . import agent_module
 from .common import BUILDERS, Call, Tool, mcp_envelope
@@ -29,9 +29,22 @@ MAX_REASON = 4000   # keep the agent's context readable
 ApprovalHandler = Callable[[dict[str, Any], dict[str, Any]], "str | None"]
 
 
+class Redeemed(str):
+    """Returned by an approval handler when an approved grant for exactly this action was
+    redeemed: the action passes, once."""
+
+
 def _default_approval(decision: dict[str, Any], envelope: dict[str, Any]) -> str | None:
     rid = decision.get("request_id")
-    return f"approval request {rid}" if rid else None
+    if rid:  # --server: the API filed it
+        return f"approval request {rid}"
+    obj = decision.get("_decision")
+    if obj is None:
+        return None
+    from ..approval import settle
+
+    outcome = settle(obj, envelope)
+    return Redeemed(outcome.message) if outcome.redeemed else outcome.message
 
 
 _approval_handler: ApprovalHandler = _default_approval
@@ -85,7 +98,11 @@ class Deciders:
         stamp = (_stat(policy), _stat(inventory))
         got = self._cache.get(key)
         if got is None or got[0] != stamp:
-            got = (stamp, Decider(policy, inventory, tier, environ={}))
+            from ...controls import controls_source
+
+            # The store's freeze / kill switch / break-glass count here as in `check`.
+            got = (stamp, Decider(policy, inventory, tier, environ={},
+                                  controls=controls_source(None)))
             self._cache[key] = got
         return got[1]
 
@@ -97,7 +114,18 @@ class Deciders:
             decider.environ = dict(env)
             if getattr(decider, "resolver", None) is not None:
                 decider.resolver.environ = decider.environ
-            return decider.decide(envelope).to_json()
+            decision = decider.decide(envelope)
+        from ..approval import record
+
+        try:
+            record(decision, envelope)
+        except InterlockError as e:  # a configured store that cannot take the record denies
+            return {"decision": "deny", "approvals_required": 0, "reasons": [
+                {"policy": "error", "message": f"cannot write the audit log: {e}"}],
+                "error": str(e)}
+        out = decision.to_json()
+        out["_decision"] = decision  # stays in this process: the approval step needs it
+        return out
 
 
 # -- payload → calls → envelopes ------------------------------------------------------------------
@@ -272,6 +300,8 @@ def decide_and_render(agent: str, actions: list[dict[str, Any]], config: Mapping
     if decision["decision"] == "deny":
         return deny_reply(agent, _clip(deny_message(decision, action)))
     filed = on_require_approval(decision, action)
+    if isinstance(filed, Redeemed):
+        return allow_reply(agent)
     return deny_reply(agent, _clip(approval_message(decision, action, filed)))
 
 

@@ -72,6 +72,8 @@ class Guard:
         self.agent, self.on_behalf_of = agent, on_behalf_of
         self.tools: dict[str, ActionBuilder] = dict(tools or {})
         self._decider = decider
+        # action hash → the envelope decided, so the approval step can file/redeem exactly it
+        self._envelopes: dict[str, dict[str, Any]] = {}
 
     @property
     def decider(self) -> Any:
@@ -103,13 +105,19 @@ class Guard:
     def check(self, action: Mapping[str, Any] | str, /, **input: Any) -> Decision:
         """Decide; never raises (a deny says what went wrong)."""
         try:
-            return self.decider.decide(self.envelope(action, **input))
+            envelope = self.envelope(action, **input)
+            decision = self.decider.decide(envelope)
+            if decision.decision == "require_approval":
+                if len(self._envelopes) >= 256:
+                    self._envelopes.pop(next(iter(self._envelopes)))
+                self._envelopes[decision.action_hash] = envelope
+            return decision
         except Exception as e:  # noqa: BLE001 - fail closed
             return _deny(f"could not decide the action ({type(e).__name__}: {e})")
 
     def enforce(self, action: Mapping[str, Any] | str, /, **input: Any) -> Decision:
         """Decide; return the allow, raise `Denied` or `ApprovalRequired` otherwise."""
-        return _raise_unless_allowed(self.check(action, **input))
+        return self._gate(self.check(action, **input))
 
     # -- decorators -----------------------------------------------------------------------------
     def guarded(self, tool: str | None = None,
@@ -142,13 +150,13 @@ class Guard:
             if inspect.iscoroutinefunction(fn):
                 @functools.wraps(fn)
                 async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                    _raise_unless_allowed(action_for(fn, args, kwargs))
+                    self._gate(action_for(fn, args, kwargs))
                     return await fn(*args, **kwargs)
                 return async_wrapper  # type: ignore[return-value]
 
             @functools.wraps(fn)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
-                _raise_unless_allowed(action_for(fn, args, kwargs))
+                self._gate(action_for(fn, args, kwargs))
                 return fn(*args, **kwargs)
             return wrapper  # type: ignore[return-value]
         return decorate
@@ -174,7 +182,25 @@ class Guard:
 
     def enforce_tool_call(self, call: Mapping[str, Any] | str,
                           args: Mapping[str, Any] | None = None) -> Decision:
-        return _raise_unless_allowed(self.tool_call(call, args))
+        return self._gate(self.tool_call(call, args))
+
+    def _gate(self, decision: Decision) -> Decision:
+        """Return an allowed decision; redeem an approved grant for exactly this action (it
+        then passes, once); otherwise raise ApprovalRequired (with the filed request's id)
+        or Denied."""
+        if decision.decision == "require_approval":
+            envelope = self._envelopes.pop(decision.action_hash, None)
+            if envelope is not None:
+                from .enforce.approval import settle
+
+                try:
+                    outcome = settle(decision, envelope, self.db)
+                except Exception as e:  # noqa: BLE001 - the store failing never lets it pass
+                    raise Denied(_deny(f"approval step failed ({type(e).__name__}: {e})")) from e
+                if outcome.redeemed:
+                    return decision
+                raise ApprovalRequired(decision, outcome.request_id)
+        return _raise_unless_allowed(decision)
 
     def wrap_langchain_tool(self, tool: Any, build: ActionBuilder | None = None) -> GuardedTool:
         """Guard a LangChain-style tool (duck-typed: `.name`, `.invoke`, `.ainvoke`, `._run`).
@@ -231,7 +257,7 @@ class GuardedTool:
                              f"({type(e).__name__}: {e})")
         else:
             decision = guard.check(action)
-        return _raise_unless_allowed(decision)
+        return guard._gate(decision)
 
     def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
         self._decide(_tool_args(input))

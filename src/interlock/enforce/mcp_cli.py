@@ -98,8 +98,12 @@ def cmd_mcp_proxy(args: argparse.Namespace) -> int:
         # Keep serving: every call is then denied with this reason, which the agent can show.
         print(f"interlock mcp-proxy: {decider.config_error}; every tool call will be denied",
               file=sys.stderr)
+    from .approval import settle
+
     gate = Gate(decider, args.name or default_server_name(command), agent=args.agent,
-                on_behalf_of=args.on_behalf_of)
+                on_behalf_of=args.on_behalf_of,
+                on_require_approval=lambda decision, envelope: settle(decision, envelope,
+                                                                      args.db))
     try:
         return anyio.run(lambda: run_proxy(command, gate, http=args.http))
     except Exception as e:  # noqa: BLE001 - report, do not dump a traceback into the client

@@ -135,6 +135,11 @@ class Gate:
                     extra = self.on_require_approval(decision, envelope)
                 except Exception as e:  # noqa: BLE001 - the call stays blocked either way
                     extra = f"(could not file the approval request: {type(e).__name__}: {e})"
+                # The store's approval step (enforce.approval.settle) answers an outcome: an
+                # approved grant for exactly this call was redeemed → it passes, once.
+                if getattr(extra, "redeemed", False):
+                    return Outcome(True, "", decision)
+                extra = getattr(extra, "message", extra)
             return Outcome(False, explain(decision, label, extra), decision)
         except Exception as e:  # noqa: BLE001 - never forward on an error
             return Outcome(False, f"interlock: the call {label} was denied: internal error while "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -58,23 +56,8 @@ REALISTIC = [
 ]
 
 
-def test_speed_p50_p99():
-    cmds = REALISTIC * 10
-    for c in REALISTIC:  # warm the parser and tables
-        try:
-            analyze_shell(c, "/work/proj", {"HOME": "/home/u"})
-        except InputError:
-            pass
-    times = []
-    for c in cmds:
-        t0 = time.perf_counter()
-        try:
-            analyze_shell(c, "/work/proj", {"HOME": "/home/u"})
-        except InputError:
-            pass
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    p50 = statistics.median(times) * 1e6
-    p99 = times[int(len(times) * 0.99) - 1] * 1e6
-    print(f"shell analyzer over {len(cmds)} commands: p50 {p50:.0f} µs, p99 {p99:.0f} µs")
-    assert p99 < 5000  # generous on a loaded CI box; measured well under 1 ms
+def test_realistic_commands_are_all_seen_through():
+    # Speed lives in bench/check_bench.py (timings in tests flake on a loaded CI box); here,
+    # every realistic command must parse and produce effects.
+    for c in REALISTIC:
+        assert analyze_shell(c, "/work/proj", {"HOME": "/home/u"}), c

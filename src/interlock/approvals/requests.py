@@ -213,7 +213,7 @@ def open_request(store: Store, decision: Decision, action: Action | dict[str, An
 
         summary = {"summary": action_summary(act), "targets": effect_targets(decision.effects),
                    "reasons": decision.reasons,
-                   "effects": [e.to_json() for e in decision.effects][:50]}
+                   "effects": [e.to_json() for e in _most_severe(decision.effects)][:50]}
         excluded = sorted(set(chain) | set(P.chain(s, act.on_behalf_of)))
         r = m.Request(id=_new_id(), action_hash=digest, policy_version=version,
                       plan_hash=plan_hash, requester_id=who.id,
@@ -235,6 +235,16 @@ def open_request(store: Store, decision: Decision, action: Action | dict[str, An
             "environment": r.environment, "summary": summary["summary"],
             "targets": summary["targets"], "lock_keys": keys, "expires_at": r.expires_at.isoformat()})
         return _view(s, r, now), True
+
+
+# Which effects a human must see first when only some fit in the request's summary.
+_SEVERITY = {"replace": 0, "delete": 1, "forget": 2, "privilege": 3, "opaque": 4, "execute": 5,
+             "update": 6, "create": 7, "read_secret": 8, "read": 9}
+
+
+def _most_severe(effects: list[Any]) -> list[Any]:
+    return sorted(effects, key=lambda e: (_SEVERITY.get(str(e.verb), 4), not e.stateful,
+                                          not e.risks))
 
 
 # -- vote -------------------------------------------------------------------------------

@@ -41,3 +41,21 @@ def test_operator_settings_from_an_agent_are_tampering(command):
 
 def test_check_with_settings_is_only_a_read():
     assert _decide("interlock check --env sandbox < action.json").decision == "allow"
+
+
+@pytest.mark.parametrize("command, decision", [
+    ("interlock run -- kubectl get pods", "allow"),
+    ("interlock run --wait -- kubectl rollout restart deploy/api", "require_approval"),
+    ("interlock run -- bash -c 'rm -rf /'", "deny"),
+    ("interlock run --broker-socket /run/interlock/b.sock -- env rm -rf ~", "deny"),
+])
+def test_the_broker_is_a_wrapper_its_command_is_analysed(command, decision):
+    assert _decide(command).decision == decision
+
+
+@pytest.mark.parametrize("flag", ["--as claude", "--token x", "--on-behalf-of alice",
+                                  "--credentials /tmp/c.toml", "--guarded"])
+def test_broker_operator_flags_from_an_agent_are_tampering(flag):
+    d = _decide(f"interlock run {flag} -- ls")
+    assert d.decision == "deny"
+    assert any("tamper" in e.to_json()["risks"] for e in d.effects)

@@ -86,6 +86,8 @@ def build_parser() -> Parser:
     COMMANDS["daemon"] = register_daemon(sub, Parser)
     from .enforce.mcp_cli import register as register_mcp_proxy
     COMMANDS["mcp-proxy"] = register_mcp_proxy(sub, Parser)
+    from .enforce.broker.commands import register as register_broker
+    COMMANDS.update(register_broker(sub, Parser))
 
     from . import admin_cli
 

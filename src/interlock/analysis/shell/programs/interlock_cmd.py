@@ -15,7 +15,8 @@ REQUEST_ADMIN = {"approve", "reject", "vote"}
 # The operator's settings: an agent that picks interlock's policy, inventory, default tier, store
 # or terraform binary for a command that acts is choosing its own rules.
 OPERATOR_FLAGS = frozenset({"--policy", "--inventory", "--env", "--db", "--terraform-bin",
-                            "--server"})
+                            "--server", "--as", "--token", "--on-behalf-of", "--credentials",
+                            "--guarded", "--socket"})
 READ_ONLY_SUBCOMMANDS = frozenset({"check", "explain", "version", "--version", "--help", "help",
                                    "completion", "doctor", "status"})
 # interlock's running pieces: process names (what pkill/killall match without -f), sample
@@ -82,6 +83,15 @@ def interlock(cmd: Cmd) -> list[Effect]:
                        detail=f"agent sets interlock's operator settings ({', '.join(settings)})")]
     if sub == "terraform" and op == "apply":
         return _terraform(cmd, texts)
+    if sub == "run" and "--" in texts:
+        # The broker decides again before it runs anything; at the shell, what counts is the
+        # command it is asked to run, analysed like any wrapper's.
+        rest = list(cmd.args)[texts.index("--") + 1:]
+        if not rest:
+            return [fx.eff(Verb.READ, "interlock run", detail="interlock run with no command")]
+        assert cmd.run_words is not None
+        cmd.stdout = cmd.run_words(cmd, rest)
+        return []
     if sub == "requests":
         if op in REQUEST_ADMIN:
             return [fx.eff(Verb.UPDATE, f"interlock requests {op}", risks=(Risk.TAMPER,),

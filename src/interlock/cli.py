@@ -88,6 +88,8 @@ def build_parser() -> Parser:
     COMMANDS["mcp-proxy"] = register_mcp_proxy(sub, Parser)
     from .enforce.broker.commands import register as register_broker
     COMMANDS.update(register_broker(sub, Parser))
+    from .server.cli import register as register_serve
+    COMMANDS["serve"] = register_serve(sub, Parser)
 
     from . import admin_cli
 

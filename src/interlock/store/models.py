@@ -146,3 +146,21 @@ class AuditCheckpoint(Base):
     ts: Mapped[str] = mapped_column(String(27))
     key_id: Mapped[str] = mapped_column(ForeignKey("audit_keys.key_id"))
     signature: Mapped[str] = mapped_column(String(128))  # hex
+
+
+class OutboxMessage(Base):
+    """Notifications waiting for delivery (server/notify.py). A row commits with the change it
+    announces; a worker sends it and retries with backoff until delivered or given up."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)  # redacted JSON
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)

@@ -80,3 +80,25 @@ def test_audit_entries_are_redacted_but_hash_binds_the_action(tmp_path):
         assert "hunter2" not in str(entry) and "pw9" not in str(entry)
         assert entry["subject"] == digest and entry["data"]["action_hash"] == digest
         assert store.audit.verify().ok
+
+
+# --- the trigger prefilter must never skip a string a pattern would change -------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from interlock.audit.redact import redact_text, redact_text_unfiltered  # noqa: E402
+
+_FRAGMENTS = st.sampled_from([
+    "PASSWORD=", "Passwd=", "MYSQL_PWD=x", "Secret", "TOKEN=", "api_key=", "X-Api-Key: ",
+    "AKIAABCDEFGHIJKLMNOP", "ASIA", "Bearer ", "authorization: basic ", "--password ",
+    "--token=", "--client-secret ", "mysql -u root -p", "-phunter2", "mariadb ",
+    "IDENTIFIED BY 'x'", "password = 'y'", '"token": "t"', '"api_key":"k"', "://u:p@h/",
+    "postgres://", "@", "-----BEGIN RSA PRIVATE KEY-----", "abc", " ", "'", '"', "=", ":",
+    "é", "\n", "PAſSWORD=", "\u212aEY", "CREDENTIALS=", "aws_access_key_id=", "PRIVATE_KEY=",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=12).map("".join))
+def test_triggers_never_change_what_is_redacted(text):
+    assert redact_text(text) == redact_text_unfiltered(text)

@@ -61,7 +61,43 @@ SECRET_KEYS = frozenset({
 })
 
 
+# For each pattern, lower-case fragments at least one of which any match must contain. Most
+# audit strings (resources, verbs, hashes) hold none, and then no regex runs at all: the
+# redaction cost was most of an audited decision's. A trigger may be wider than its pattern,
+# never narrower (tests/test_audit_redact.py compares against running every pattern).
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "private key block": ("private key",),
+    "password in URL": ("://",),
+    "Authorization header": ("authorization",),
+    "bearer token": ("bearer",),
+    "API key header": ("api",),
+    "secret environment assignment": ("pass", "pwd", "secret", "token", "api", "access_key",
+                                      "private_key", "credential"),
+    "secret flag": ("--pass", "--token", "--secret", "--api-key", "--access-key",
+                    "--client-secret", "--auth-token"),
+    "mysql -p": ("mysql", "mariadb"),
+    "SQL password literal": ("password", "identified"),
+    "JSON secret field": ("pass", "secret", "token", "api", "authorization"),
+    "AWS access key id": ("akia", "asia"),
+}
+_GATED = tuple((TRIGGERS[name], pattern, repl) for name, pattern, repl in PATTERNS)
+
+
 def redact_text(text: str) -> str:
+    if not text.isascii():
+        # (?i) matches across Unicode case equivalences (ſ ~ s, K ~ k) that a lower-cased
+        # substring test would miss: non-ASCII text takes every pattern.
+        return redact_text_unfiltered(text)
+    low = text.lower()
+    for triggers, pattern, repl in _GATED:
+        if any(t in low for t in triggers):
+            text = pattern.sub(repl, text)
+            low = text.lower()
+    return text
+
+
+def redact_text_unfiltered(text: str) -> str:
+    """Every pattern, no triggers: the reference the triggers are tested against."""
     for _name, pattern, repl in PATTERNS:
         text = pattern.sub(repl, text)
     return text

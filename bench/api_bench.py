@@ -17,6 +17,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,6 +118,47 @@ def load(url: str, token: str, path: str, clients: int, conns: int, seconds: flo
             percentile(lat, 0.99) * 1000, len(lat), errors)
 
 
+def _ms(text: str) -> float:
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
+
+
+def load_wrk(url: str, token: str, path: str, threads: int, conns: int, seconds: float,
+             tmp: Path) -> tuple[float, float, float, int, int]:
+    """The same load from wrk (C, epoll): the load generator then costs the 2 shared cores far
+    less than Python clients do, so the server's own capacity shows."""
+    bodies = ", ".join(f"[==[{json.dumps(a)}]==]" for a in ACTIONS)
+    script = tmp / f"load{path.replace('/', '_')}.lua"
+    if path == "/healthz":
+        script.write_text('wrk.method = "GET"\n')
+    else:
+        script.write_text(
+            f"local bodies = {{{bodies}}}\nlocal i = 0\n"
+            "request = function()\n  i = i + 1\n"
+            f'  return wrk.format("POST", "{path}", {{["Authorization"] = "Bearer {token}", '
+            '["Content-Type"] = "application/json"}, bodies[(i % #bodies) + 1])\nend\n')
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds:g}s",
+                          "--latency", "-s", str(script), url + path],
+                         capture_output=True, text=True, check=True).stdout
+    rate = p50 = p99 = float("nan")
+    n = errors = 0
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            rate = float(words[1])
+        elif words[:1] == ["50%"]:
+            p50 = _ms(words[1])
+        elif words[:1] == ["99%"]:
+            p99 = _ms(words[1])
+        elif "requests in" in line:
+            n = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            errors = int(words[-1])
+    return rate, p50, p99, n, errors
+
+
 def in_process(seconds: float, inventory: Path) -> tuple[float, float]:
     from interlock.pipeline import Decider
 
@@ -139,6 +181,8 @@ def main() -> int:
     ap.add_argument("--conns", type=int, default=4, help="connections per client process")
     ap.add_argument("--db", help="store URL (default: a fresh SQLite file)")
     ap.add_argument("--workers", type=int, default=1, help="`serve --workers N`")
+    ap.add_argument("--load", choices=("wrk", "python"), default=None,
+                    help="load generator (default: wrk when installed, else Python clients)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ilbench-"))
@@ -172,16 +216,26 @@ def main() -> int:
     try:
         base_rate, base_p99 = in_process(args.seconds, inventory)
         load(url, tok, "/v1/decisions", 1, 2, 1.0)  # warm-up
-        h_rate, h_p50, h_p99, _, _ = load(url, tok, "/healthz", args.clients, args.conns,
-                                          args.seconds)
-        rate, p50, p99, n, errors = load(url, tok, "/v1/decisions", args.clients, args.conns,
-                                         args.seconds)
+        use_wrk = args.load == "wrk" or (args.load is None and shutil.which("wrk"))
+        if use_wrk:
+            generator = f"wrk, 1 thread x {args.clients * args.conns} connections"
+            h_rate, h_p50, h_p99, _, _ = load_wrk(url, tok, "/healthz", 1,
+                                                  args.clients * args.conns, args.seconds, tmp)
+            rate, p50, p99, n, errors = load_wrk(url, tok, "/v1/decisions", 1,
+                                                 args.clients * args.conns, args.seconds, tmp)
+        else:
+            generator = (f"{args.clients} Python processes x {args.conns} keep-alive "
+                         "connections")
+            h_rate, h_p50, h_p99, _, _ = load(url, tok, "/healthz", args.clients, args.conns,
+                                              args.seconds)
+            rate, p50, p99, n, errors = load(url, tok, "/v1/decisions", args.clients,
+                                             args.conns, args.seconds)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
     print(f"store: {db.split('?')[0]}; server: {args.workers} process(es); load: "
-          f"{args.clients} processes x {args.conns} keep-alive connections, {args.seconds:g} s "
-          f"each; {os.cpu_count()} CPUs shared by server and load")
+          f"{generator}, {args.seconds:g} s each; {os.cpu_count()} CPUs shared by server and "
+          "load")
     print(f"baseline in-process Decider:   {base_rate:9.0f} decisions/s  p99 {base_p99:6.2f} ms")
     print(f"baseline GET /healthz (HTTP):  {h_rate:9.0f} requests/s   p50 {h_p50:6.2f} ms  "
           f"p99 {h_p99:6.2f} ms")

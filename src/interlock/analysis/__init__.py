@@ -16,10 +16,12 @@ from ..effects import Effect
 def analyze(action: Action, environ: Mapping[str, str] | None = None) -> list[Effect]:
     inp = action.input
     tool = action.tool
+    # The agent's environment (HOME decides what `~` and the dotfiles are).
+    env = os.environ if environ is None else environ
     if tool == "shell":
         from .shell import analyze_shell
 
-        return analyze_shell(inp["command"], inp["cwd"], os.environ if environ is None else environ)
+        return analyze_shell(inp["command"], inp["cwd"], env)
     if tool == "sql":
         from .sql import analyze_sql
 
@@ -31,15 +33,16 @@ def analyze(action: Action, environ: Mapping[str, str] | None = None) -> list[Ef
     if tool == "mcp":
         from .mcp import analyze_mcp
 
-        return analyze_mcp(inp["server"], inp["tool"], inp["arguments"], inp.get("annotations"))
+        return analyze_mcp(inp["server"], inp["tool"], inp["arguments"], inp.get("annotations"),
+                           env)
     if tool == "file_write":
         from .files import analyze_file_write
 
-        return analyze_file_write(inp["path"], inp["content"])
+        return analyze_file_write(inp["path"], inp["content"], env)
     if tool == "file_delete":
         from .files import analyze_file_delete
 
-        return analyze_file_delete(inp["path"])
+        return analyze_file_delete(inp["path"], env)
     if tool == "terraform":
         from .terraform import analyze_terraform
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Mapping
 
 from ..effects import Effect, Verb
 from ..globs import any_match
@@ -33,7 +34,8 @@ def _ci_detail(path: str) -> str:
     return ""
 
 
-def analyze_file_write(path: str, content: str) -> list[Effect]:
+def analyze_file_write(path: str, content: str,
+                       env: Mapping[str, str] | None = None) -> list[Effect]:
     path = posixpath.normpath(path)
     # Decided now: the same action may create today and overwrite tomorrow.
     exists = os.path.lexists(path)
@@ -43,12 +45,12 @@ def analyze_file_write(path: str, content: str) -> list[Effect]:
         detail = "overwrites an existing file" if exists else "creates a file"
         if content.startswith("#!"):
             detail += " (a script)"
-    return [path_effect(path, verb, detail=detail)]
+    return [path_effect(path, verb, detail=detail, env=env)]
 
 
-def analyze_file_delete(path: str) -> list[Effect]:
+def analyze_file_delete(path: str, env: Mapping[str, str] | None = None) -> list[Effect]:
     path = posixpath.normpath(path)
     is_dir = os.path.isdir(path) and not os.path.islink(path)
     detail = _ci_detail(path) or ("deletes a directory and everything in it" if is_dir
                                   else "deletes a file")
-    return [path_effect(path, Verb.DELETE, recursive=is_dir, detail=detail)]
+    return [path_effect(path, Verb.DELETE, recursive=is_dir, detail=detail, env=env)]

@@ -9,6 +9,7 @@ given in its arguments is analysed like that command or statement.
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,10 @@ DB_ARGS = ("database", "database_url", "db", "dsn", "connection_string", "url")
 COMMAND_ARGS = ("command", "cmd", "script")
 CWD_ARGS = ("cwd", "workdir", "working_dir", "working_directory", "directory", "dir")
 URL_ARGS = ("url", "uri", "endpoint")
+# Argument names that hold file system paths (filesystem MCP servers and the like).
+PATH_ARGS = frozenset({"path", "paths", "file", "files", "file_path", "filepath", "filename",
+                       "source", "destination", "src", "dst", "dest", "target_path",
+                       "directory", "dir", "folder"})
 _STRICTNESS = {v: i for i, v in enumerate(reversed(_VERB_ORDER))}
 
 
@@ -125,7 +130,8 @@ def _delegate(server: str, tool: str, words: list[str], arguments: Mapping[str, 
 
 
 def analyze_mcp(server: str, tool: str, arguments: dict | None,
-                annotations: dict | None) -> list[Effect]:
+                annotations: dict | None,
+                env: Mapping[str, str] | None = None) -> list[Effect]:
     if not isinstance(server, str) or not isinstance(tool, str):
         raise InputError("mcp: server and tool must be strings")
     if arguments is None:
@@ -154,11 +160,13 @@ def analyze_mcp(server: str, tool: str, arguments: dict | None,
         ann_verb, claim = Verb.UPDATE, "annotation destructiveHint=false (server's claim)"
 
     if ann_verb is None and name_verb is None:
+        # Paths it names are classified as if it changed them: we cannot tell that it won't.
+        touched = _path_effects(Verb.OPAQUE, arguments, resource, env)
         if SQL_WORDS.intersection(words) or "query" in words:
             return [opaque(resource, f"{resource}: query tool without a visible statement",
-                           targets)]
+                           targets), *touched]
         return [opaque(resource, f"{resource}: tool name says nothing about its effect",
-                       targets)]
+                       targets), *touched]
     # Take the stricter of the server's claim and the name.
     candidates = [v for v in (ann_verb, name_verb) if v is not None]
     verb = max(candidates, key=lambda v: _STRICTNESS[v])
@@ -170,5 +178,38 @@ def analyze_mcp(server: str, tool: str, arguments: dict | None,
     if verb is Verb.EXECUTE:
         return [Effect(Verb.EXECUTE, resource, targets, reversible=False,
                        detail=f"{resource}: " + "; ".join(why))]
-    return [Effect(verb, resource, targets, reversible=verb in (Verb.READ, Verb.CREATE),
-                   detail=f"{resource}: " + "; ".join(why))]
+    call = Effect(verb, resource, targets, reversible=verb in (Verb.READ, Verb.CREATE),
+                  detail=f"{resource}: " + "; ".join(why))
+    return [call, *_path_effects(verb, arguments, resource, env)]
+
+
+def _path_effects(verb: Verb, arguments: Mapping[str, Any], resource: str,
+                  env: Mapping[str, str] | None) -> list[Effect]:
+    """A tool that names absolute paths in its arguments (filesystem servers: write_file,
+    move_file, read_file …) touches those paths: classify them like file actions, so writing
+    interlock's policy or reading an SSH key through MCP is what it is."""
+    from .paths import home_dir, path_effect, read_effect
+
+    out: list[Effect] = []
+    for path in _path_args(arguments):
+        if path.startswith("~"):
+            path = posixpath.normpath(home_dir(env) + path[1:])
+        if verb in (Verb.READ, Verb.READ_SECRET):
+            e = read_effect(path, env=env, detail=f"{resource} reads it")
+            if e.verb is Verb.READ_SECRET:
+                out.append(e)
+        else:
+            out.append(path_effect(path, verb, detail=f"{resource} changes it", env=env))
+    return out
+
+
+def _path_args(arguments: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key, value in arguments.items():
+        values = value if isinstance(value, list) else [value]
+        if key.lower() not in PATH_ARGS:
+            continue
+        for v in values:
+            if isinstance(v, str) and v.startswith(("/", "~")) and "\x00" not in v:
+                found.append(posixpath.normpath(v))
+    return found[:20]

@@ -14,8 +14,15 @@ GENESIS = "0" * 64
 CHECKPOINT_DOMAIN = b"interlock-audit-checkpoint-v1\n"
 
 
+# What json.dumps(str, ensure_ascii=False) returns for a str (its JSONEncoder calls exactly
+# this), minus the encoder set-up per call: verify hashes five strings per entry.
+_encode_str = json.encoder.encode_basestring
+
+
 def _s(value: str) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    if not isinstance(value, str):  # json.dumps would encode a number, None…: keep it exact
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return _encode_str(value).encode("utf-8")
 
 
 def entry_bytes(seq: int, ts: str, kind: str, actor: str, subject: str, data_json: str,

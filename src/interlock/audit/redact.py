@@ -81,14 +81,38 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "AWS access key id": ("akia", "asia"),
 }
 _GATED = tuple((TRIGGERS[name], pattern, repl) for name, pattern, repl in PATTERNS)
+# Any trigger at all, in one scan: most strings hold none and return unchanged after it.
+_ANY_TRIGGER = re.compile("|".join(sorted({re.escape(t) for ts in TRIGGERS.values()
+                                           for t in ts}, key=len, reverse=True)))
+
+
+# text → redacted text for short strings: an agent's actions, targets and hashes recur, and
+# every decision entry holds a few dozen strings. Bounded; the function is pure.
+_MEMO: dict[str, str] = {}
+_MEMO_MAX_LEN = 512
+_MEMO_MAX_ITEMS = 8192
 
 
 def redact_text(text: str) -> str:
+    if len(text) > _MEMO_MAX_LEN or not text.isascii():  # memo keys: ASCII, so clean
+        return _redact_text(text)
+    hit = _MEMO.get(text)
+    if hit is None:
+        hit = _redact_text(text)
+        if len(_MEMO) >= _MEMO_MAX_ITEMS:
+            _MEMO.clear()
+        _MEMO[text] = hit
+    return hit
+
+
+def _redact_text(text: str) -> str:
     if not text.isascii():
         # (?i) matches across Unicode case equivalences (ſ ~ s, K ~ k) that a lower-cased
         # substring test would miss: non-ASCII text takes every pattern.
         return redact_text_unfiltered(text)
     low = text.lower()
+    if _ANY_TRIGGER.search(low) is None:
+        return text
     for triggers, pattern, repl in _GATED:
         if any(t in low for t in triggers):
             text = pattern.sub(repl, text)
@@ -105,6 +129,8 @@ def redact_text_unfiltered(text: str) -> str:
 
 def _clean(text: str) -> str:
     # Lone surrogates (legal in JSON escapes) cannot be UTF-8 encoded into the chain.
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -112,8 +138,31 @@ def _clean(text: str) -> str:
     return text
 
 
+# Mapping key → (cleaned key, names a secret): the same few keys recur in every entry.
+_KEYS: dict[str, tuple[str, bool]] = {}
+
+
+def _key(k: Any) -> tuple[str, bool]:
+    if type(k) is str:
+        hit = _KEYS.get(k)
+        if hit is not None:
+            return hit
+    key = _clean(str(k))
+    out = (key, key.lower().replace("-", "_") in SECRET_KEYS)
+    if type(k) is str and len(k) <= 64:
+        if len(_KEYS) > 4096:  # bounded: arbitrary input keys cannot grow it forever
+            _KEYS.clear()
+        _KEYS[k] = out
+    return out
+
+
 def redact(value: Any) -> Any:
     """A JSON-safe, redacted copy of `value` (dicts, lists, strings, numbers, booleans)."""
+    if type(value) is str:
+        hit = _MEMO.get(value)
+        if hit is not None:  # a clean string seen before
+            return hit
+        return redact_text(_clean(value))
     if isinstance(value, str):
         return redact_text(_clean(value))
     if isinstance(value, bool) or value is None or isinstance(value, int):
@@ -123,8 +172,8 @@ def redact(value: Any) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            key = _clean(str(k))
-            secret = key.lower().replace("-", "_") in SECRET_KEYS and v not in (None, "")
+            key, secret_name = _key(k)
+            secret = secret_name and v not in (None, "")
             out[key] = MASK if secret else redact(v)
         return out
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -21,7 +21,7 @@ from .middleware import RequestMiddleware, configure_logging
 from .notify import Notifier
 from .routes import audit, controls, decisions, ops, requests
 from .settings import ServerSettings
-from .writer import SerialStore
+from .writer import SerialStore, WalCheckpointer
 
 API_VERSION = "1"
 
@@ -59,10 +59,15 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        checkpointer = WalCheckpointer(ctx.store) if ctx.store.dialect == "sqlite" else None  # type: ignore[arg-type]
+        if checkpointer is not None:
+            checkpointer.start()
         ctx.notifier.start()
         try:
             yield
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             ctx.notifier.stop()
             ctx.writer.stop()
             if owned:
@@ -77,7 +82,8 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
     errors.install(app)
     for module in (decisions, requests, audit, controls, ops):
         app.include_router(module.router)
-    app.add_middleware(RequestMiddleware, max_body=settings.max_body_bytes, metrics=ctx.metrics)
+    app.add_middleware(RequestMiddleware, max_body=settings.max_body_bytes, metrics=ctx.metrics,
+                       ctx=ctx)
 
     try:
         from .web import mount_web
@@ -91,4 +97,8 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
 def app_from_env() -> FastAPI:
     """Factory for uvicorn worker processes (`serve --workers N`): settings from the
     environment variable the parent set."""
-    return create_app(ServerSettings.from_env())
+    from .serve import tune_gc
+
+    app = create_app(ServerSettings.from_env())
+    tune_gc()
+    return app

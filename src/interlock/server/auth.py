@@ -7,6 +7,7 @@ path; revocations through this server clear it at once.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Annotated
@@ -82,6 +83,24 @@ def principal_from_request(request: Request) -> Principal | None:
     return _lookup(request, token)
 
 
+# token hash → the store lookup in flight for it. When a cached token expires, every request
+# in flight with it misses at once: one lookup serves them all, instead of a thread and a
+# new pooled connection each (a burst that stalled the event loop once a second).
+_INFLIGHT: dict[tuple[int, str], asyncio.Future[Principal | None]] = {}
+
+
+async def _single_lookup(request: Request, token: str) -> Principal | None:
+    key = (id(request.app.state.ctx), hash_token(token))  # per server context (tests run many)
+    fut = _INFLIGHT.get(key)
+    if fut is None or fut.get_loop() is not asyncio.get_running_loop():
+        fut = asyncio.ensure_future(run_in_threadpool(_lookup, request, token))
+        _INFLIGHT[key] = fut
+        fut.add_done_callback(lambda f: _INFLIGHT.pop(key, None) if _INFLIGHT.get(key) is f
+                              else None)
+    # shield: a caller that goes away must not cancel the lookup the others wait for
+    return await asyncio.shield(fut)
+
+
 async def require_principal(request: Request) -> Principal:
     """FastAPI dependency: the caller's principal, or a 401 `{"error": …}`. A cache hit stays
     on the event loop; a store lookup runs in a worker thread."""
@@ -90,7 +109,7 @@ async def require_principal(request: Request) -> Principal:
                        _CHALLENGE)
     token, principal = _cached(request)
     if token is not None and principal is None:
-        principal = await run_in_threadpool(_lookup, request, token)
+        principal = await _single_lookup(request, token)
     if principal is None:
         raise ApiError(401, "invalid bearer token: unknown, expired or revoked", _CHALLENGE)
     request.state.principal = principal.name  # for the access log

@@ -40,6 +40,26 @@ ANNOUNCED = {"approved": "request.approved", "rejected": "request.rejected",
              "cancelled": "request.cancelled"}
 
 
+_IDENTICAL_OPEN: list[Any] = []
+
+
+def _identical_open_query() -> Any:
+    if not _IDENTICAL_OPEN:
+        from sqlalchemy import bindparam, select
+
+        from ..store import models as m
+
+        _IDENTICAL_OPEN.append(
+            select(m.Request.id, m.Request.state, m.Request.expires_at).where(
+                m.Request.action_hash == bindparam("action_hash"),
+                m.Request.requester_id == bindparam("requester_id"),
+                m.Request.state.in_(("pending", "approved")),
+                m.Request.expires_at > bindparam("now", type_=m.Request.expires_at.type),
+                m.Request.policy_version == bindparam("policy_version"),
+                m.Request.plan_hash.is_(None)).order_by(m.Request.created_at).limit(1))
+    return _IDENTICAL_OPEN[0]
+
+
 @dataclass(eq=False)
 class ServerContext:
     settings: ServerSettings
@@ -111,14 +131,51 @@ class ServerContext:
         from starlette.concurrency import run_in_threadpool
 
         decision, action, out = self._decide_for(envelope, principal)
+        # SQLite: local reads and commits, cheaper on the loop than a thread hand-off (GIL
+        # convoys).
+        local = self.store.dialect == "sqlite"
         if decision.decision != "require_approval" or action is None:
             record = self._recorder(decision, action, principal)
-            if self.store.dialect == "sqlite":  # a local commit: cheaper than a thread hand-off
+            if local:
                 await self.batcher.submit(record)
             else:  # a network round trip and fsync: keep the loop serving meanwhile
                 await asyncio.wrap_future(self.writer.submit_future(record))
             return out
+        if local:
+            # The common retry of an open request: found and audited in one group-committed
+            # transaction on the loop; only a request to open (or a conflict) takes the thread
+            # path.
+            same = await self.batcher.submit(self._recorder_if_open(decision, action,
+                                                                    principal))
+            if same is not None:
+                return self._with_request(out, *same)
         return await run_in_threadpool(self._file, decision, action, principal, out)
+
+    def _recorder_if_open(self, decision: Decision, action: Action, principal: Principal
+                          ) -> Any:
+        """In the write transaction: the identical open request (see _identical_open) and the
+        decision's audit entry naming it; None (nothing written) when there is none."""
+        def record(s: Any) -> tuple[str, str, Any] | None:
+            row = s.connection().execute(_identical_open_query(),
+                                         self._open_params(decision, principal)).first()
+            if row is None:
+                return None
+            record_decision(self.store, decision, action, principal.name,
+                            request_id=row[0], session=s)
+            return (row[0], row[1], row[2])
+        return record
+
+    def _open_params(self, decision: Decision, principal: Principal) -> dict[str, Any]:
+        return {"action_hash": decision.action_hash, "requester_id": principal.id,
+                "now": self.store.now(), "policy_version": decision.policy_version or ""}
+
+    @staticmethod
+    def _with_request(out: dict[str, Any], request_id: str, state: str,
+                      expires_at: Any) -> dict[str, Any]:
+        out["request_id"] = request_id
+        out["request_state"] = state
+        out["expires_at"] = expires_at.isoformat()
+        return out
 
     def _decide_for(self, envelope: Any, principal: Principal
                     ) -> tuple[Decision, Action | None, dict[str, Any]]:
@@ -169,19 +226,9 @@ class ServerContext:
                         ) -> tuple[str, str, Any] | None:
         """An open request of this requester for this exact action, policy version and no
         plan file (what open_request would return unchanged), read without a write lock."""
-        from sqlalchemy import select
-
-        from ..store import models as m
-
-        now = self.store.now()
         with self.store.read() as s:
-            row = s.execute(select(m.Request.id, m.Request.state, m.Request.expires_at).where(
-                m.Request.action_hash == decision.action_hash,
-                m.Request.requester_id == principal.id,
-                m.Request.state.in_(("pending", "approved")),
-                m.Request.expires_at > now,
-                m.Request.policy_version == (decision.policy_version or ""),
-                m.Request.plan_hash.is_(None)).order_by(m.Request.created_at).limit(1)).first()
+            row = s.connection().execute(_identical_open_query(),
+                                         self._open_params(decision, principal)).first()
         return None if row is None else (row[0], row[1], row[2])
 
     # -- requests -------------------------------------------------------------------------------

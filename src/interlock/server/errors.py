@@ -48,6 +48,31 @@ def _validation_message(e: RequestValidationError) -> str:
     return "invalid request: " + "; ".join(parts) if parts else "invalid request"
 
 
+def response_for(e: Exception) -> JSONResponse:
+    """What the handlers `install` registers answer for `e` (the most specific class wins, as
+    in Starlette): for code that runs outside the routed stack (the decisions fast path)."""
+    for cls in type(e).__mro__:
+        if cls is ApiError:
+            assert isinstance(e, ApiError)
+            return error_response(e.status, e.message, e.headers, **e.extra)
+        if cls is ApprovalError:
+            assert isinstance(e, ApprovalError)
+            return approval_error_response(e)
+        if cls is InputError:
+            return error_response(400, str(e))
+        if cls is StoreError:
+            log.error("store error: %s", e)
+            return error_response(503, "the store is unavailable; try again")
+        if cls is InterlockError:
+            return error_response(400, str(e))
+        if cls is StarletteHTTPException:
+            assert isinstance(e, StarletteHTTPException)
+            message = e.detail if isinstance(e.detail, str) else "request refused"
+            return error_response(e.status_code, message, getattr(e, "headers", None))
+    log.exception("internal error: %s", type(e).__name__)
+    return error_response(500, "internal error")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, e: ApiError) -> JSONResponse:

@@ -9,9 +9,13 @@ import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import fastpath
 from .metrics import Metrics
+
+if TYPE_CHECKING:
+    from .context import ServerContext
 
 Scope = dict[str, Any]
 access_log = logging.getLogger("interlock.access")
@@ -38,10 +42,12 @@ def _route_label(scope: Scope) -> str:
 
 
 class RequestMiddleware:
-    def __init__(self, app: Any, *, max_body: int, metrics: Metrics):
+    def __init__(self, app: Any, *, max_body: int, metrics: Metrics,
+                 ctx: ServerContext | None = None):
         self.app = app
         self.max_body = max_body
         self.metrics = metrics
+        self.ctx = ctx  # given: POST /v1/decisions with a cached token takes the fast path
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -79,7 +85,12 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            principal = None if self.ctx is None else fastpath.cached_caller(scope, self.ctx)
+            if principal is not None:
+                await fastpath.post_decision(scope, limited_receive, tracking_send, self.ctx,
+                                             principal)
+            else:
+                await self.app(scope, limited_receive, tracking_send)
         except TooLarge:
             if not status["sent"]:
                 await self._reject(send, status, 413, "request body too large (limit "

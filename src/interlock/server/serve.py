@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import uvicorn
 from fastapi import FastAPI
 
 from .settings import ServerSettings
+
+
+def tune_gc() -> None:
+    """Freeze what start-up allocated (modules, the app, the policy, the ORM registry) out of
+    the cyclic GC's reach, and collect the young generation less often. Without it a full
+    collection walked all of it every couple of seconds under load: 65 ms pauses, the p99.
+    Reference counting still frees everything; only cycle detection skips the frozen set."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 class _Server(uvicorn.Server):
@@ -19,6 +30,7 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if self.should_exit:
             return
+        tune_gc()
         port = self._settings.port
         for server in getattr(self, "servers", []):
             for sock in server.sockets or ():

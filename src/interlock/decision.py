@@ -17,6 +17,7 @@ class Decision:
     action_hash: str = ""
     error: str | None = None
     policy_version: str | None = None
+    approver_group: str | None = None  # only members of this group may approve
 
     def to_json(self) -> dict:
         out = {
@@ -30,6 +31,8 @@ class Decision:
         }
         if self.policy_version is not None:
             out["policy_version"] = self.policy_version
+        if self.approver_group is not None and self.decision == "require_approval":
+            out["approver_group"] = self.approver_group
         if self.error is not None:
             out["error"] = self.error
         return out

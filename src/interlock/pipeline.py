@@ -158,6 +158,7 @@ class Decider:
             action_hash=digest,
             error=verdict.error,
             policy_version=self.policy_version,
+            approver_group=verdict.approver_group,
         )
 
     def error(self, message: str, digest: str) -> Decision:

@@ -171,6 +171,8 @@ def open_request(store: Store, decision: Decision, action: Action | dict[str, An
         raise InvalidInput(f"a {decision.decision!r} decision needs no approval request")
     if decision.action_hash != digest:
         raise InvalidInput("the decision was made for a different action (action hash differs)")
+    if approver_group is None:  # the policy may name who approves (@approvers("sre"))
+        approver_group = getattr(decision, "approver_group", None)
     if approver_group is not None and not P.GROUP.fullmatch(approver_group):
         raise InvalidInput(f"invalid approver group {approver_group!r}")
     ttl = ttl or store.settings.request_ttl

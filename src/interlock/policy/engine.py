@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ SCHEMA_FILE = "interlock.cedarschema"
 
 ALLOW, APPROVAL, DENY = "allow", "require_approval", "deny"
 ANSWER_CACHE_SIZE = 4096
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # as principals.GROUP
 _SEVERITY = {ALLOW: 0, APPROVAL: 1, DENY: 2}
 
 
@@ -35,6 +37,7 @@ class PolicyInfo:
     approvals: int | None  # None: a hard forbid (or a permit)
     reason: str
     source: str
+    approvers: str | None = None  # @approvers("sre"): only members of this group may approve
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class Verdict:
     approvals: int
     reasons: tuple[tuple[str, str], ...]  # (policy id, message)
     error: str | None = None
+    approver_group: str | None = None  # from the deciding forbid's @approvers
 
     def stricter(self, other: Verdict) -> Verdict:
         """The stricter of two verdicts; approvals take the larger count; reasons merge."""
@@ -50,8 +54,11 @@ class Verdict:
         if a != b:
             return self if a > b else other
         reasons = tuple(dict.fromkeys(self.reasons + other.reasons))
+        # The group of the verdict that asks for more approvals (ties: the first named).
+        first, second = (self, other) if self.approvals >= other.approvals else (other, self)
         return Verdict(self.decision, max(self.approvals, other.approvals), reasons,
-                       self.error or other.error)
+                       self.error or other.error,
+                       first.approver_group or second.approver_group)
 
 
 def _read(path: Path) -> str:
@@ -110,8 +117,16 @@ class PolicyEngine:
                         raise ConfigError(f"policy {source}: {pid}: @approvals only makes "
                                           "sense on a forbid")
                     approvals = _parse_approvals(ann["approvals"], f"policy {source}: {pid}")
+                approvers = ann.get("approvers")
+                if approvers is not None:
+                    if approvals is None:
+                        raise ConfigError(f"policy {source}: {pid}: @approvers needs "
+                                          "@approvals on the same forbid")
+                    if not _GROUP.fullmatch(approvers):
+                        raise ConfigError(f"policy {source}: {pid}: @approvers must name a "
+                                          f"group (letters, digits, . _ -), not {approvers!r}")
                 self.infos[pid] = PolicyInfo(pid, effect, approvals, ann.get("reason") or pid,
-                                             source)
+                                             source, approvers)
                 static[pid] = policy
         combined = "\n".join(texts.values())
         try:
@@ -200,8 +215,10 @@ class PolicyEngine:
         hard = [p for p in forbids if p.approvals is None]
         if hard:
             return Verdict(DENY, 0, tuple((p.id, p.reason) for p in hard))
-        return Verdict(APPROVAL, max(p.approvals or 0 for p in forbids),
-                       tuple((p.id, p.reason) for p in forbids))
+        top = max(forbids, key=lambda p: p.approvals or 0)
+        group = top.approvers or next((p.approvers for p in forbids if p.approvers), None)
+        return Verdict(APPROVAL, top.approvals or 0, tuple((p.id, p.reason) for p in forbids),
+                       approver_group=group)
 
 
 def _what_policies_read(policies) -> tuple[tuple[str, ...] | None, bool]:

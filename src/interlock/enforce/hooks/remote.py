@@ -40,7 +40,34 @@ def decide_remote(server: str, envelope: dict[str, Any], env: Mapping[str, str])
     if not isinstance(out, dict) or out.get("decision") not in ("allow", "deny",
                                                                  "require_approval"):
         return _error("the interlock server's answer is not a decision")
+    if out["decision"] == "require_approval" and out.get("request_state") == "approved":
+        return _redeem(server, token, str(out.get("request_id", "")), body, out)
     return out
+
+
+def _redeem(server: str, token: str, request_id: str, body: dict[str, Any],
+            decision: dict[str, Any]) -> dict[str, Any]:
+    """Spend the approved request's single-use grant for exactly this action: it passes once.
+    Any refusal (already redeemed, expired, another action) keeps the action blocked."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"{server.rstrip('/')}/v1/requests/{urllib.parse.quote(request_id, safe='')}/redeem",
+        data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
+            resp.read(65536)
+    except urllib.error.HTTPError as e:
+        return {**decision, "request_state": "approved (not redeemable: "
+                f"{_read_error(e).get('error', e.code)})"}
+    except (OSError, ValueError):
+        return decision
+    return {**decision, "decision": "allow", "approvals_required": 0,
+            "reasons": [{"policy": "approvals", "message": f"approved request {request_id} "
+                         "redeemed (single use)"}]}
 
 
 def _read_error(e: Any) -> dict[str, Any]:

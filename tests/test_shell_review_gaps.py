@@ -39,3 +39,24 @@ def test_newer_agents_hook_files_are_protected(path):
     d = DECIDER.decide({"tool": "file_write", "input": {"path": path, "content": "{}"}})
     assert d.decision == "deny"
     assert any("tamper" in e.to_json()["risks"] for e in d.effects)
+
+
+PROD = Decider(None, None, "production", environ={"HOME": "/home/u"})
+
+
+@pytest.mark.parametrize("command", [
+    "export PATH=/tmp/evil:$PATH; ls",
+    "PATH=/tmp/x ls -la",
+    "sudo PATH=/tmp/x cat README.md",
+    "env PATH=/tmp/x git status",
+])
+def test_a_read_through_a_changed_path_is_not_a_read(command):
+    d = PROD.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/proj"}})
+    assert d.decision == "require_approval"
+    assert "execute" in [e.verb for e in d.effects]
+
+
+@pytest.mark.parametrize("command", ["ls -la", "export PATH=/usr/bin:/bin; echo hi; cd /tmp"])
+def test_builtins_and_plain_reads_stay_reads(command):
+    d = PROD.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/proj"}})
+    assert d.decision == "allow"

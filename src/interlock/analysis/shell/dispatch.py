@@ -52,6 +52,12 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
               net_out=net_out)
     mark = len(ctx.line.effects)
     effects = lookup(name)(cmd)
+    hijack = _path_override(name, ctx, assigns)
+    if hijack is not None:
+        # An execute, not a read: in production that needs approval; sandboxes run anything.
+        effects.append(fx.eff(Verb.EXECUTE, f"command {name}",
+                              detail=f"`{name}` is looked up in a PATH this line changed "
+                                     f"({hijack[:80]}): it may not be the program it names"))
     _post(cmd, effects, nested=len(ctx.line.effects) > mark)
     ctx.emit(effects)
     return cmd.stdout
@@ -70,6 +76,23 @@ def _alias(head: Word, args: list[Word], ctx: Ctx, stdin: Stream) -> Stream:
         return analyse_text(text, ctx, stdin, detail=f"alias {name}", same_shell=True)
     finally:
         ctx.aliases[name] = value
+
+
+# Shell builtins are not looked up in PATH.
+_BUILTINS = frozenset({"cd", "echo", "printf", "export", "unset", "set", "alias", "unalias",
+                       "source", ".", "eval", "exec", "read", "test", "[", "[[", "true",
+                       "false", ":", "pwd", "type", "command", "builtin", "local", "declare",
+                       "typeset", "readonly", "shift", "return", "exit", "wait", "trap",
+                       "ulimit", "umask", "hash", "history", "jobs", "fg", "bg", "let",
+                       "pushd", "popd", "dirs", "shopt", "getopts", "times", "kill"})
+
+
+def _path_override(name: str, ctx: Ctx, assigns: dict[str, str]) -> str | None:
+    """The PATH this line set, when `name` would be looked up in it (`PATH=/tmp/evil:$PATH ls`,
+    `export PATH=…; ls`): then `ls` is whatever that directory holds."""
+    if name in _BUILTINS or name in ctx.functions:
+        return None
+    return assigns.get("PATH", ctx.vars.get("PATH"))
 
 
 def _run_words(cmd: Cmd, words: list[Word], *, stdin: Stream | None = None,

@@ -59,7 +59,7 @@ def terraform(cmd: Cmd) -> list[Effect]:
             return [opaque(res, f"{tool} state {op}", tg)]
         return [fx.eff(verb, f"{res} state", tg, detail=detail.replace("terraform", tool))]
     destroy = sub == "destroy" or "-destroy" in flags
-    if sub in TF_READ and not (sub == "fmt" and "-check" not in flags and False):
+    if sub in TF_READ:  # fmt rewrites only formatting: a read for the policy
         return [fx.eff(Verb.READ, res, tg, detail=f"{tool} {sub}"
                        + (" -destroy" if destroy else ""))]
     auto = " -auto-approve" if "-auto-approve" in flags or "--auto-approve" in flags else ""

@@ -85,6 +85,30 @@ def test_body_too_large_is_413(api: Api) -> None:
     assert status == 413 and "too large" in body["error"]
 
 
+def test_oversized_bodies_always_get_their_413(api: Api) -> None:
+    """The server reads and discards an oversized body before answering, so the client sees
+    the 413 rather than a connection reset -- with a Content-Length and when chunked."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(api.url)
+    payload = json.dumps({"tool": "shell", "input": {"command": "echo " + "y" * 2_000_000}}).encode()
+    headers = {"Authorization": f"Bearer {api.tokens['bot']}", "Content-Type": "application/json"}
+    for chunked in (False, True, False, True, False):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+        if chunked:
+            conn.request("POST", "/v1/decisions", body=iter([payload[i:i + 65536] for i in
+                                                              range(0, len(payload), 65536)]),
+                         headers=headers, encode_chunked=True)
+        else:
+            conn.request("POST", "/v1/decisions", body=payload, headers=headers)
+        response = conn.getresponse()
+        assert response.status == 413, chunked
+        assert "too large" in json.loads(response.read())["error"]
+        conn.close()
+
+
 def test_identity_comes_from_the_token(api: Api) -> None:
     status, body = api.decide("bot", {**kubectl(), "agent": "bot2"})
     assert status == 403 and "bot2" in body["error"]

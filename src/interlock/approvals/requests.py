@@ -17,6 +17,7 @@ from .. import principals as P
 from ..actions import Action, action_hash, parse_action
 from ..decision import Decision
 from ..errors import InputError
+from .eligibility import voter_ineligibility
 from .errors import ApprovalError, Conflict, Forbidden, InvalidInput, NotFound, check_text
 from .locks import lock_keys
 from .views import OPEN_STATES, STATES, RequestView, VoteView, loads
@@ -288,23 +289,9 @@ def _vote(store: Store, s: Session, request_id: str, voter: P.Principal, choice:
         who = _fresh(s, voter)
     except Forbidden as e:
         return e
-    if not who.is_human:
-        return Forbidden(f"{who.name!r} is an agent: agents never approve")
-    if not who.roles & P.VOTING_ROLES:
-        return Forbidden(f"{who.name!r} has no approver or admin role")
-    requester = P.load_id(s, r.requester_id)
-    excluded = set(P.chain(s, requester.name if requester else None)) | set(
-        P.chain(s, r.on_behalf_of))
-    if who.name in excluded:
-        why = "the requester" if requester and who.name == requester.name else \
-            "in the requester's on-behalf-of chain"
-        return Forbidden(f"{who.name!r} is {why}: a request needs approvers other than the "
-                         "people it acts for")
-    if r.approver_group is not None and r.approver_group not in who.groups:
-        return Forbidden(f"{who.name!r} is not in approver group {r.approver_group!r}")
-    if s.execute(select(m.Vote.id).where(m.Vote.request_id == r.id,
-                                         m.Vote.voter_id == who.id)).first() is not None:
-        return Forbidden(f"{who.name!r} has already voted on request {r.id}")
+    refusal = voter_ineligibility(s, r, who)
+    if refusal is not None:
+        return Forbidden(refusal.api)
     if r.state != "pending":
         return Conflict(f"request {r.id} is {r.state}, not pending")
     s.add(m.Vote(request_id=r.id, voter_id=who.id, vote=choice, comment=comment,

@@ -1,14 +1,15 @@
-"""May this human vote on this request, and if not, why? The same rules, in the same data,
-as `approvals.requests.vote` (which stays the authority: a POST is decided there). The page
-uses the answer to disable the buttons and say why, instead of letting a vote bounce."""
+"""May this human vote on this request, and if not, why — in words for the request page.
+
+The voter rules live in `approvals.eligibility` (which `approvals.requests.vote` also applies,
+and which stays the authority: a POST is decided there). This adds what the page needs around
+them: the request's state and a revoked principal, worded for a reader."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from ... import principals as P
+from ...approvals.eligibility import voter_ineligibility
 
 if TYPE_CHECKING:
     from ...store.store import Store
@@ -35,26 +36,9 @@ def can_vote(store: Store, request_id: str, principal: P.Principal) -> tuple[boo
         who = P.load_id(s, principal.id)
         if who is None or who.disabled or who.name != principal.name:
             return False, "Your principal is revoked or unknown."
-        if not who.is_human:
+        if not who.is_human:  # before the state: an agent is told the rule, not the state
             return False, "Agents never approve."
         if state != "pending":
             return False, STATE_REASON.get(state, f"This request is {state}.")
-        if not who.roles & P.VOTING_ROLES:
-            return False, "You have no approver or admin role, so you cannot vote."
-        requester = P.load_id(s, r.requester_id)
-        req_name = requester.name if requester else None
-        if who.name == req_name:
-            return False, "You requested this action: someone else has to approve it."
-        chain = P.chain(s, req_name)
-        behalf = P.chain(s, r.on_behalf_of)
-        if who.name in set(chain) | set(behalf):
-            via = " → ".join(chain if who.name in chain else behalf)
-            return False, (f"This action was requested on your behalf ({via}): a request "
-                           "needs approvers other than the people it acts for.")
-        if r.approver_group is not None and r.approver_group not in who.groups:
-            return False, f"Only members of approver group “{r.approver_group}” can vote."
-        mine = s.execute(select(m.Vote.vote).where(m.Vote.request_id == r.id,
-                                                   m.Vote.voter_id == who.id)).first()
-        if mine is not None:
-            return False, f"You already voted ({mine[0]}) on this request."
-        return True, ""
+        refusal = voter_ineligibility(s, r, who)
+        return (True, "") if refusal is None else (False, refusal.human)

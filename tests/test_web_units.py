@@ -23,7 +23,8 @@ from interlock.principals import add_principal
 from interlock.server.web.eligibility import can_vote
 from interlock.server.web.highlight import highlight_shell, highlight_sql
 from interlock.server.web.plan import plan_view
-from interlock.server.web.sessions import IDLE_SECONDS, SessionStore
+from interlock.server.web.sessions import IDLE_SECONDS, MAX_PER_PRINCIPAL, SessionStore, _digest
+from interlock.store.store import Store
 from interlock.store import open_store
 
 BASE = "http://127.0.0.1:8733"
@@ -150,14 +151,50 @@ def test_can_vote_refuses_expired(store: Any) -> None:
 
 
 # -- sessions ---------------------------------------------------------------------------------------
-def test_sessions_expire_when_idle() -> None:
-    now = [1000.0]
-    sessions = SessionStore(clock=lambda: now[0])
+def test_sessions_live_in_the_store_and_expire(store: Any) -> None:
+    from datetime import timedelta
+
+    from interlock.store import models as m
+
+    start = store.now()
+    now = [start]
+    clocked = Store(store.url, store.engine, clock=lambda: now[0])
+    sessions = SessionStore(clocked)
     s = sessions.create("tok", "bob")
-    assert sessions.get(s.id) is s and len(s.id) >= 40 and s.csrf != s.id
-    now[0] += IDLE_SECONDS + 1
+    assert len(s.id) >= 40 and s.csrf != s.id
+    # a second replica (another SessionStore on the same database) knows the session
+    other = SessionStore(Store(store.url, store.engine, clock=lambda: now[0]))
+    got = other.get(s.id)
+    assert got is not None and got.name == "bob" and got.csrf == s.csrf
+    # the database holds neither the cookie's id nor the token
+    with store.read() as db:
+        row = db.get(m.WebSession, _digest(s.id))
+        assert row is not None and s.id not in (row.id_hash, row.csrf) and row.token_hash != "tok"
+    # flashes cross replicas too, and are shown once
+    got.flash("ok", "approved")
+    assert sessions.get(s.id).take_flashes() == [("ok", "approved")]
+    assert other.get(s.id).take_flashes() == []
+    # activity keeps a session alive; an idle hour or twelve hours in all end it
+    for _ in range(5):
+        now[0] += timedelta(seconds=IDLE_SECONDS - 120)
+        assert sessions.get(s.id) is not None
+    now[0] = start + timedelta(hours=13)
     assert sessions.get(s.id) is None
-    assert sessions.get("x" * 500) is None
+    s2 = sessions.create("tok", "bob")
+    now[0] += timedelta(seconds=IDLE_SECONDS + 1)
+    assert other.get(s2.id) is None
+    assert sessions.get("x" * 500) is None and sessions.get("") is None
+    # signing out drops the session everywhere
+    s3 = sessions.create("tok", "bob")
+    other.drop(s3.id)
+    assert sessions.get(s3.id) is None
+
+
+def test_a_human_keeps_a_bounded_number_of_sessions(store: Any) -> None:
+    sessions = SessionStore(store)
+    made = [sessions.create("tok", "bob") for _ in range(MAX_PER_PRINCIPAL + 5)]
+    alive = [s.id for s in made if sessions.get(s.id) is not None]
+    assert alive == [s.id for s in made[-MAX_PER_PRINCIPAL:]]  # the oldest went first
 
 
 # -- the app ------------------------------------------------------------------------------------------
@@ -244,6 +281,26 @@ def test_posts_need_the_session_csrf_token_and_same_origin(client: Any) -> None:
                follow_redirects=False)
     assert r.status_code == 303
     assert c.get("/ui/", follow_redirects=False).status_code == 303  # signed out
+
+
+def test_a_session_works_on_every_replica(client: Any) -> None:
+    """Two servers on one database (replicas behind a load balancer, no sticky sessions): a
+    sign-in on one is a sign-in on the other, and so is the sign-out."""
+    from interlock.server.app import create_app
+    from interlock.server.settings import ServerSettings
+
+    c, tokens, store = client
+    _login(c, tokens["bob"])
+    replica = create_app(ServerSettings(db_url=store.url, access_log=False,
+                                        auth_cache_seconds=0), store=store)
+    with TestClient(replica, base_url=BASE) as c2:
+        c2.cookies.set("interlock_session", c.cookies["interlock_session"], path="/ui")
+        page = c2.get("/ui/controls", follow_redirects=False)
+        assert page.status_code == 200 and "bob" in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore
+        assert c2.post("/ui/logout", data={"csrf": csrf}, headers={"Origin": BASE},
+                       follow_redirects=False).status_code == 303
+    assert c.get("/ui/", follow_redirects=False).status_code == 303  # signed out on both
 
 
 def test_revoked_token_ends_the_session(client: Any) -> None:

@@ -231,14 +231,19 @@ def revoke_principal(store: Store, name: str, actor: str = "local") -> Principal
 
 def authenticate(store: Store, token: str | None) -> Principal | None:
     """The active principal holding this unexpired, unrevoked token; else None."""
-    from .store import models as m
-
     if not isinstance(token, str) or not token or len(token) > 512:
         return None
+    return authenticate_hash(store, hash_token(token))
+
+
+def authenticate_hash(store: Store, token_hash: str) -> Principal | None:
+    """`authenticate` for a token known only by its hash (a web session keeps no token)."""
+    from .store import models as m
+
     now = store.now()
     with store.read() as s:
         row = (s.query(m.Principal).join(m.Token, m.Token.principal_id == m.Principal.id)
-               .filter(m.Token.token_hash == hash_token(token), m.Token.revoked_at.is_(None),
+               .filter(m.Token.token_hash == token_hash, m.Token.revoked_at.is_(None),
                        m.Principal.disabled_at.is_(None))
                .add_columns(m.Token.expires_at).one_or_none())
         if row is None:

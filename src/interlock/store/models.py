@@ -164,3 +164,18 @@ class OutboxMessage(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+
+class WebSession(Base):
+    """A signed-in human's browser session, shared by every replica on the store. The cookie
+    holds a random id and only its SHA-256 is kept here; the principal's token is kept only as
+    its hash (the tokens table's key), so a copy of this table signs nobody in."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)
+    principal: Mapped[str] = mapped_column(String(200), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    flashes: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[kind, text], ...]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

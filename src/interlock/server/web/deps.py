@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ...principals import Principal, authenticate
+from ...principals import Principal, authenticate_hash
 from . import present
 from .sessions import COOKIE, SessionStore, WebSession
 
@@ -88,7 +88,7 @@ class Web:
 def sessions(request: Request) -> SessionStore:
     store = getattr(request.app.state, "web_sessions", None)
     if store is None:
-        store = request.app.state.web_sessions = SessionStore()
+        store = request.app.state.web_sessions = SessionStore(request.app.state.ctx.store)
     return store
 
 
@@ -104,7 +104,7 @@ def signed_in(request: Request) -> Web:
     s = sessions(request).get(request.cookies.get(COOKIE))
     if s is None:
         raise NotSignedIn()
-    p = authenticate(request.app.state.ctx.store, s.token)
+    p = authenticate_hash(request.app.state.ctx.store, s.token_hash)
     if p is None or not p.is_human or p.name != s.name:
         sessions(request).drop(s.id)
         raise NotSignedIn()

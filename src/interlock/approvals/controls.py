@@ -46,31 +46,37 @@ def _agent(name: str) -> str:
     return name
 
 
-# -- freeze -----------------------------------------------------------------------------
-def freeze(store: Store, tier: str, actor: str, reason: str = "") -> bool:
-    """Deny every non-read in `tier` until unfrozen. False if it was already frozen."""
-    m = _models()
-    _tier(tier)
+# -- freeze and kill: a switch is a row keyed by tier or agent ---------------------------
+def _switch_on(store: Store, model: type, key: str, kind: str, actor: str, reason: str) -> bool:
     check_text(reason, "reason")
+    field = "tier" if kind == "freeze" else "agent"
     with store.write() as s:
-        if s.get(m.Freeze, tier) is not None:
+        if s.get(model, key) is not None:
             return False
-        s.add(m.Freeze(tier=tier, actor=actor, reason=reason, created_at=store.now()))
+        s.add(model(**{field: key}, actor=actor, reason=reason, created_at=store.now()))
         s.flush()
-        store.audit.append(s, "freeze", actor, tier, {"tier": tier, "reason": reason})
+        store.audit.append(s, kind, actor, key, {field: key, "reason": reason})
     return True
 
 
-def unfreeze(store: Store, tier: str, actor: str) -> bool:
-    m = _models()
-    _tier(tier)
+def _switch_off(store: Store, model: type, key: str, kind: str, actor: str) -> bool:
     with store.write() as s:
-        row = s.get(m.Freeze, tier)
+        row = s.get(model, key)
         if row is None:
             return False
         s.delete(row)
-        store.audit.append(s, "unfreeze", actor, tier, {"tier": tier})
+        store.audit.append(s, kind, actor, key,
+                           {"tier" if kind == "unfreeze" else "agent": key})
     return True
+
+
+def freeze(store: Store, tier: str, actor: str, reason: str = "") -> bool:
+    """Deny every non-read in `tier` until unfrozen. False if it was already frozen."""
+    return _switch_on(store, _models().Freeze, _tier(tier), "freeze", actor, reason)
+
+
+def unfreeze(store: Store, tier: str, actor: str) -> bool:
+    return _switch_off(store, _models().Freeze, _tier(tier), "unfreeze", actor)
 
 
 def is_frozen(store: Store, tier: str) -> bool:
@@ -79,31 +85,13 @@ def is_frozen(store: Store, tier: str) -> bool:
         return s.get(m.Freeze, tier) is not None
 
 
-# -- kill switch ------------------------------------------------------------------------
 def kill(store: Store, agent: str, actor: str, reason: str = "") -> bool:
     """Deny everything `agent` asks, and its open requests' redemption, until revived."""
-    m = _models()
-    _agent(agent)
-    check_text(reason, "reason")
-    with store.write() as s:
-        if s.get(m.Kill, agent) is not None:
-            return False
-        s.add(m.Kill(agent=agent, actor=actor, reason=reason, created_at=store.now()))
-        s.flush()
-        store.audit.append(s, "kill", actor, agent, {"agent": agent, "reason": reason})
-    return True
+    return _switch_on(store, _models().Kill, _agent(agent), "kill", actor, reason)
 
 
 def revive(store: Store, agent: str, actor: str) -> bool:
-    m = _models()
-    _agent(agent)
-    with store.write() as s:
-        row = s.get(m.Kill, agent)
-        if row is None:
-            return False
-        s.delete(row)
-        store.audit.append(s, "revive", actor, agent, {"agent": agent})
-    return True
+    return _switch_off(store, _models().Kill, _agent(agent), "revive", actor)
 
 
 def is_killed(store: Store, agent: str | None) -> bool:

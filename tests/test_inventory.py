@@ -336,6 +336,19 @@ def test_undeterminable_target_beats_a_matched_one(tmp_path: Path) -> None:
     assert "tf_workspace undeterminable" in e.rule
 
 
+def test_the_locators_of_one_effect_name_one_resource() -> None:
+    # An effect's locators describe one resource at several grains (profile ⊃ bucket, host ⊃
+    # database): a rule naming any of them identifies it, and an unnamed finer grain does not
+    # send it to the default tier. Distinct resources are distinct effects, each resolved alone.
+    e = resolve(EXAMPLE, Target("aws_profile", "sandbox"), Target("bucket", "scratch"))
+    assert e.environment == "sandbox"
+    # but the strictest named grain wins, and an undeterminable one means the default
+    e = resolve(EXAMPLE, Target("aws_profile", "sandbox"), Target("bucket", "acme-prod-logs"))
+    assert e.environment == "production"
+    e = resolve(EXAMPLE, Target("host", "localhost"), Target("aws_account", None))
+    assert e.environment == "production"
+
+
 @pytest.mark.parametrize("env,expected", [
     ({"AWS_PROFILE": "sandbox"}, "sandbox"),
     ({"AWS_PROFILE": "prod-admin"}, "production"),

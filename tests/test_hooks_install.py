@@ -89,7 +89,7 @@ def test_fresh_files_per_agent(tmp_path, agent: str, path: str, event: str) -> N
     if agent == "cursor":
         assert got["version"] == 1 and entries[0]["failClosed"] is True
         assert set(got["hooks"]) == {"beforeShellExecution", "beforeMCPExecution",
-                                     "beforeReadFile"}
+                                     "beforeReadFile", "preToolUse"}
     if agent == "kiro":
         assert got["tools"] == ["*"]
     if agent == "gemini":

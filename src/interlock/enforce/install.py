@@ -74,7 +74,11 @@ TARGETS: dict[str, Target] = {
     "gemini": Target(".gemini/settings.json", ".gemini/settings.json", ("BeforeTool",),
                      _gemini_entry, True),
     "cursor": Target(".cursor/hooks.json", ".cursor/hooks.json",
-                     ("beforeShellExecution", "beforeMCPExecution", "beforeReadFile"),
+                     # preToolUse (no matcher: every tool) gates Cursor's own file edits,
+                     # which have no dedicated before-event; the others also fire in
+                     # releases (and the CLI) that lack preToolUse.
+                     ("beforeShellExecution", "beforeMCPExecution", "beforeReadFile",
+                      "preToolUse"),
                      _cursor_entry, False, lambda: {"version": 1}),
     "kiro": Target(".kiro/agents/interlock.json", ".kiro/agents/interlock.json", ("preToolUse",),
                    _kiro_entry, False, _kiro_agent),

@@ -24,8 +24,9 @@ from ...errors import InputError
 
 @dataclass(frozen=True, slots=True)
 class Tool:
-    """kind: shell | write | edit | delete | read | list | search | fetch | patch | aws | mcp |
-    inert (no effect outside the agent: allowed without a decision)."""
+    """kind: shell | powershell | write | edit | delete | read | list | search | fetch | patch |
+    aws | mcp | inert (no effect outside the agent: allowed without a decision). A tool name
+    in no table is denied (fail closed); `inert` is only for tools known to touch nothing."""
     kind: str
     fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -38,6 +39,7 @@ class Call:
     input: Mapping[str, Any]
     cwd: str
     env: Mapping[str, str]
+    mcp: tuple[str, str] | None = None  # (server, tool) when the agent said it is an MCP call
 
 
 def pick(obj: Mapping[str, Any], names: tuple[str, ...]) -> Any:
@@ -84,6 +86,15 @@ def _shell(call: Call, spec: Tool) -> list[dict]:
         raise InputError(f"{call.agent} {call.tool}: missing command")
     cwd = text(call, spec, "cwd", required=False)
     return [shell(call, command, abspath(cwd, call) if cwd else None)]
+
+
+def _powershell(call: Call, spec: Tool) -> list[dict]:
+    # PowerShell text is not bash: handing it to the bash analyzer would misread it (`rm` is
+    # Remove-Item, `$env:X` is no variable). Decide it as the opaque program that runs it, so it
+    # is never `allow` where opaque effects need approval.
+    command = text(call, spec, "command") or ""
+    return [shell(call, shlex.join(["pwsh", "-NoProfile", "-Command", command]),
+                  abspath(c, call) if (c := text(call, spec, "cwd", required=False)) else None)]
 
 
 def _write(call: Call, spec: Tool) -> list[dict]:
@@ -221,8 +232,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-BUILDERS = {"shell": _shell, "write": _write, "edit": _edit, "delete": _delete, "read": _read,
-            "list": _list, "search": _search, "fetch": _fetch, "patch": _patch, "aws": _aws}
+BUILDERS = {"shell": _shell, "powershell": _powershell, "write": _write, "edit": _edit,
+            "delete": _delete, "read": _read, "list": _list, "search": _search, "fetch": _fetch,
+            "patch": _patch, "aws": _aws}
 
 
 def mcp_envelope(call: Call, server: str, tool: str) -> dict[str, Any]:

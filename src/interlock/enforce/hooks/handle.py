@@ -149,23 +149,28 @@ def _calls(agent: str, payload: dict[str, Any], cwd: str, env: dict[str, str],
     where = next((payload[f] for f in mod.CWD_FIELDS
                   if isinstance(payload.get(f), str) and os.path.isabs(payload[f])), cwd)
     if hasattr(mod, "calls"):
-        return mod.calls(payload, where, env)
+        return mod.calls(payload, where, env, allow_tools)
     name = payload.get("tool_name")
     if not isinstance(name, str) or not name:
         raise InputError(f"{agent}: the hook input has no tool_name")
     tool_input = _as_object(payload.get("tool_input", {}), f"{agent} {name}: tool_input")
+    call = Call(agent, name, tool_input, where, env)
+    # The agent's own word that this is an MCP call (Gemini mcp_context, Claude mcp_server)
+    # wins over the tool table: an MCP tool may share a built-in's bare name.
+    call.mcp = (mod.mcp_target(payload, name) if hasattr(mod, "mcp_target")
+                else mod.mcp_name(name))
+    if call.mcp is not None:
+        return [(call, Tool("mcp"))]
     if hasattr(mod, "prepare"):
-        tool_input = mod.prepare(name, tool_input)
+        call.input = mod.prepare(name, tool_input)
     spec = mod.TOOLS.get(name)
     if spec is None:
-        if mod.mcp_name(name) is not None:
-            spec = Tool("mcp")
-        elif name in allow_tools:
+        if name in allow_tools:
             spec = Tool("inert")
         else:
             raise InputError(f"{agent}: unknown tool {name!r}; interlock denies tools it cannot "
                              "see through (an operator can allow it with --allow-tool)")
-    return [(Call(agent, name, tool_input, where, env), spec)]
+    return [(call, spec)]
 
 
 def envelopes(agent: str, payload: dict[str, Any], cwd: str, env: dict[str, str],
@@ -176,12 +181,8 @@ def envelopes(agent: str, payload: dict[str, Any], cwd: str, env: dict[str, str]
         if spec.kind == "inert":
             continue
         if spec.kind == "mcp":
-            mod = agent_module(agent)
-            if hasattr(mod, "mcp_server"):
-                server, tool = mod.mcp_server(call.input)
-                call.input = _as_object(mod.mcp_arguments(call.input), "MCP tool_input")
-            else:
-                server, tool = mod.mcp_name(call.tool) or ("", "")
+            server, tool = call.mcp or ("", "")
+            call.input = _as_object(call.input, f"{agent} {call.tool}: MCP tool_input")
             out.append(mcp_envelope(call, server, tool))
         else:
             out.extend(BUILDERS[spec.kind](call, spec))
@@ -214,7 +215,8 @@ def approval_message(decision: dict[str, Any], envelope: dict[str, Any],
                      filed: str | None) -> str:
     n = decision.get("approvals_required", 0)
     who = "another human" if n == 1 else f"{n} other humans"
-    follow = (f"It was filed as {filed}. Once it is approved, retry exactly the same action."
+    # `filed` is the approval step's own sentence: a request id, or why nothing was filed.
+    follow = (f"Approval: {filed}. Once it is approved, retry exactly the same action."
               if filed else
               "No approval request was filed by this hook. Ask an approver (not the user you "
               "act for: approvals come from other people) to approve action hash "

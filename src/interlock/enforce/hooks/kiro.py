@@ -3,8 +3,9 @@ configuration, `.kiro/agents/NAME.json` or `~/.kiro/agents/NAME.json`).
 
 stdin: {"hook_event_name": "preToolUse", "cwd", "tool_name", "tool_input"}. Exit 2 blocks and
 stderr goes to the model; any other non-zero exit only warns. Built-in tools are execute_bash /
-fs_write / fs_read / use_aws (aliases shell / write / read / aws in newer releases); MCP tools
-are matched as @server/tool. The Kiro IDE's `.kiro/hooks/*.kiro.hook` preToolUse hooks receive no
+fs_write / fs_read / use_aws (shell / write / read / aws in newer releases, plus web_fetch,
+web_search, glob, grep: kiro.dev/docs/cli/reference/built-in-tools); MCP tools are matched as
+@server/tool. Tools absent here (knowledge, use_subagent, delegate …) are denied. The Kiro IDE's `.kiro/hooks/*.kiro.hook` preToolUse hooks receive no
 tool input (kirodotdev/Kiro#7408), so they cannot gate anything: use the CLI hook.
 """
 
@@ -27,6 +28,10 @@ TOOLS: dict[str, Tool] = {
     "fs_write": _WRITE, "write": _WRITE,
     "fs_read": _READ, "read": _READ,
     "use_aws": _AWS, "aws": _AWS,
+    "web_fetch": Tool("fetch", {"url": ("url",)}),
+    "glob": Tool("list", {"path": ("path",)}),
+    "grep": Tool("search", {"path": ("path",), "pattern": ("pattern",)}),
+    "web_search": Tool("inert"),
     "report_issue": Tool("inert"), "thinking": Tool("inert"), "todo_list": Tool("inert"),
     "introspect": Tool("inert"),
 }

@@ -6,7 +6,8 @@ regex), so a 10,000-change plan costs a fraction of its own `json.load`.
 Plan-wide facts (identical on every effect; names are the Cedar schema's):
   tf_prior      managed resource instances in the prior state (deposed objects included):
                 the larger of the count in `prior_state` and the number of managed
-                `resource_changes` that act on an existing object (every action but create).
+                `resource_changes` that act on an object in state (every action but create,
+                imports excluded), each (address, deposed) once: a repeated entry fails.
                 `-target` plans list only the targeted changes; `prior_state` still has all.
   tf_creates    managed changes ["create"].
   tf_total      tf_prior + tf_creates: the state size after creates, the blast-radius scale.
@@ -40,8 +41,11 @@ from .resources import (
     ARN_ATTRS,
     CONTAINER_TYPES,
     DESTROY_GUARDS,
+    EXECUTE_DATA_SOURCES,
     K8S_NAMESPACE_TYPES,
     K8S_TYPE_PREFIX,
+    MANIFEST_TYPES,
+    STATEFUL_MANIFEST_KINDS,
     STATEFUL_TYPES,
     TYPE_TARGETS,
     VALUE_TARGETS,
@@ -135,9 +139,13 @@ def _values_root(section: Any) -> Any:
     return values.get("root_module") if isinstance(values, dict) else section.get("root_module")
 
 
-def _count_prior(plan: dict[str, Any]) -> int:
-    """Managed resource instances in `prior_state` (iterative walk over child modules)."""
-    n = 0
+def _count_prior(plan: dict[str, Any], imported: frozenset[str] = frozenset()) -> int:
+    """Managed resource instances in `prior_state` (iterative walk over child modules).
+
+    Counted once per (address, deposed key): a repeated entry must not dilute the share.
+    `prior_state` already holds the objects the plan imports (Terraform plans against the
+    state with them in it); they were not in the state before, so they do not count."""
+    seen: set[Any] = set()
     stack = [_values_root(plan.get("prior_state"))]
     while stack:
         module = stack.pop()
@@ -145,11 +153,66 @@ def _count_prior(plan: dict[str, Any]) -> int:
             continue
         for r in module.get("resources") or ():
             if isinstance(r, dict) and r.get("mode", "managed") == "managed":
-                n += 1
+                addr = r.get("address")
+                if isinstance(addr, str):
+                    if addr not in imported:
+                        seen.add((addr, r.get("deposed_key")))
+                else:
+                    seen.add(id(r))
         children = module.get("child_modules")
         if isinstance(children, list):
             stack.extend(children)
-    return n
+    return len(seen)
+
+
+def _config_address(address: str) -> str | None:
+    """An instance address without its instance keys, as the configuration section names the
+    resource: `module.a["k.1[2]"].module.b[0].aws_x.y["a\\"b"]` -> `module.a.module.b.aws_x.y`.
+    Keys are JSON-style strings (dots, brackets and escaped quotes inside) or numbers."""
+    if "[" not in address:
+        return address
+    out: list[str] = []
+    i, n = 0, len(address)
+    while i < n:
+        ch = address[i]
+        if ch != "[":
+            out.append(ch)
+            i += 1
+            continue
+        j = i + 1
+        if j < n and address[j] == '"':
+            j += 1
+            while j < n and address[j] != '"':
+                j += 2 if address[j] == "\\" else 1
+            j += 1
+        else:
+            while j < n and address[j] != "]":
+                j += 1
+        if j >= n or address[j] != "]":
+            return None
+        i = j + 1
+    return "".join(out)
+
+
+def _config_index(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Configuration resources (provider_config_key, provisioners) by key-less address."""
+    out: dict[str, dict[str, Any]] = {}
+    config = plan.get("configuration")
+    stack: list[tuple[str, Any]] = [
+        ("", config.get("root_module") if isinstance(config, dict) else None)]
+    while stack:
+        prefix, module = stack.pop()
+        if not isinstance(module, dict):
+            continue
+        for r in module.get("resources") or ():
+            if isinstance(r, dict) and isinstance(r.get("address"), str):
+                out[prefix + r["address"]] = r
+        calls = module.get("module_calls")
+        if isinstance(calls, dict):
+            for name, call in calls.items():
+                if isinstance(call, dict):
+                    stack.append((f"{prefix}module.{name}.", call.get("module")))
+    return out
 
 
 def _path_text(path: Any) -> str:
@@ -209,7 +272,13 @@ def _value_targets(rtype: str, obj: Any, acc: dict[Target, None]) -> None:
         v = obj.get(attr)
         if isinstance(v, str) and v:
             acc[Target(kind, v)] = None
-    if rtype.startswith(K8S_TYPE_PREFIX):
+    if rtype in MANIFEST_TYPES:
+        kind, name, ns = _manifest(obj)
+        if kind == "Namespace" and name:
+            acc[Target("k8s_namespace", name)] = None
+        elif ns:
+            acc[Target("k8s_namespace", ns)] = None
+    elif rtype.startswith(K8S_TYPE_PREFIX):
         meta = obj.get("metadata")
         if isinstance(meta, list) and meta:
             meta = meta[0]
@@ -217,6 +286,32 @@ def _value_targets(rtype: str, obj: Any, acc: dict[Target, None]) -> None:
             ns = meta.get("name" if rtype in K8S_NAMESPACE_TYPES else "namespace")
             if isinstance(ns, str) and ns:
                 acc[Target("k8s_namespace", ns)] = None
+
+
+def _manifest(obj: Any) -> tuple[str, str, str]:
+    """(kind, name, namespace) of a generic manifest resource: `kubernetes_manifest` keeps the
+    object in `manifest`, `kubectl_manifest` exposes `kind`/`name`/`namespace` attributes."""
+    if not isinstance(obj, dict):
+        return "", "", ""
+    m = obj.get("manifest")
+    if isinstance(m, dict):
+        meta = m.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        kind, name, ns = m.get("kind"), meta.get("name"), meta.get("namespace")
+    else:
+        kind, name, ns = obj.get("kind"), obj.get("name"), obj.get("namespace")
+    return tuple(v if isinstance(v, str) else "" for v in (kind, name, ns))  # type: ignore[return-value]
+
+
+def _kind_of(rtype: str, change: dict[str, Any]) -> tuple[bool, bool, str]:
+    """(stateful, container, shown kind) of a resource type, looking inside generic manifests."""
+    if rtype in MANIFEST_TYPES:
+        for obj in (change.get("before"), change.get("after")):
+            kind = _manifest(obj)[0]
+            if kind in STATEFUL_MANIFEST_KINDS:
+                return True, STATEFUL_MANIFEST_KINDS[kind], f"{rtype} ({kind})"
+        return False, False, rtype
+    return rtype in STATEFUL_TYPES, rtype in CONTAINER_TYPES, rtype
 
 
 def _parse_change(i: int, rc: Any) -> tuple[str, str, str, dict[str, Any], tuple[str, ...]]:
@@ -245,11 +340,15 @@ def _parse_change(i: int, rc: Any) -> tuple[str, str, str, dict[str, Any], tuple
             raise _fail(f"{addr}: data source with actions {actions!r}")
     elif mode != "managed":
         raise _fail(f"{addr}: unknown mode {mode!r}")
+    elif key == ("read",):
+        # Terraform never reads a managed resource in a plan; a "read" here would turn a
+        # change into something every tier allows.
+        raise _fail(f"{addr}: managed resource with actions {actions!r}")
     return addr, rtype, pname, change, key
 
 
 def _describe(rc: dict[str, Any], change: dict[str, Any], key: tuple[str, ...], verb: Verb,
-              destroys: bool, stateful: bool) -> tuple[list[str], bool]:
+              destroys: bool, kind: tuple[bool, bool, str]) -> tuple[list[str], bool]:
     """What the human needs to see about one change, and whether it wipes a stateful thing
     whole (a container type, or a guard such as skip_final_snapshot = true)."""
     parts: list[str] = []
@@ -274,13 +373,13 @@ def _describe(rc: dict[str, Any], change: dict[str, Any], key: tuple[str, ...], 
         unknown = _unknown_names(change.get("after_unknown"))
         if unknown:
             parts.append(f"known after apply: {unknown}")
-    rtype = rc["type"]
+    stateful, container, shown = kind
     if stateful:
-        parts.append(f"stateful type {rtype}")
+        parts.append(f"stateful type {shown}")
     wipes = False
     if destroys:
         wipes = _guards(change.get("before"), parts) and stateful
-        if rtype in CONTAINER_TYPES:
+        if container:
             wipes = True
             parts.append("destroys everything inside it, managed by Terraform or not")
     return parts, wipes
@@ -291,25 +390,44 @@ def analyze_plan(plan: Any, workspace: str | None = None,
     """Effects and blast radius of a plan. Raises InputError on anything malformed."""
     rcs = _check_plan(plan)
     if rcs is None:
-        # No resource_changes: honest only if there is nothing to change.
-        if (_module_has_resources(_values_root(plan.get("planned_values")))
-                or _count_prior(plan)):
+        # No resource_changes: honest only if there is nothing to change — or the plan says
+        # nothing can be applied (a -refresh-only plan that found no drift), or it is a
+        # -refresh-only plan whose only changes are its resource_drift.
+        if ((_module_has_resources(_values_root(plan.get("planned_values")))
+                or _count_prior(plan))
+                and plan.get("applyable") is not False and not plan.get("resource_drift")):
             raise _fail("'resource_changes' is missing but the plan has resources")
         rcs = []
 
     ws_target = (Target("tf_workspace", workspace) if workspace is not None
                  else Target("tf_workspace", None, source=working_dir))
     providers = ProviderTargets(plan)
+    config = _config_index(plan)
     counts = dict.fromkeys(FACT_NAMES, 0)
     by_type: dict[tuple[str, str], int] = {}
     existing = 0  # managed changes acting on an object already in state
     # (effect, destroys, detail parts) — facts and mass risk are known only after the pass.
     pending: list[tuple[Effect, bool, list[str]]] = []
+    seen: set[tuple[str, Any]] = set()
+    changed: set[str] = set()
+    provisioned: set[int] = set()
+    imported: set[str] = set()
 
     for i, rc in enumerate(rcs):
         addr, rtype, pname, change, key = _parse_change(i, rc)
+        # Terraform lists each instance once (plus once per deposed object). A repeat is not
+        # a plan it wrote, and repeated no-ops would dilute the destroyed share.
+        ident = (addr, rc.get("deposed"))
+        if ident in seen:
+            raise _fail(f"{addr}: listed twice in resource_changes")
+        seen.add(ident)
         verb, counter, destroys = ACTIONS[key]
-        if key != ("create",) and rc.get("mode", "managed") == "managed":
+        managed = rc.get("mode", "managed") == "managed"
+        if change.get("importing") is not None:
+            # An imported object is not in the prior state yet: counting it would let a plan
+            # dilute its deletions with imports.
+            imported.add(addr)
+        elif key != ("create",) and managed:
             existing += 1
         if verb is None:
             # A no-op that imports or moves still changes the state: surface it.
@@ -319,42 +437,160 @@ def analyze_plan(plan: Any, workspace: str | None = None,
                 verb = Verb.UPDATE
             else:
                 continue
+        changed.add(addr)
         if counter:
             counts[counter] += 1
         tkey = (" ".join(key), rtype)
         by_type[tkey] = by_type.get(tkey, 0) + 1
 
-        stateful = rtype in STATEFUL_TYPES
+        kind = _kind_of(rtype, change)
+        stateful = kind[0]
         if destroys and stateful:
             counts["tf_stateful_deletes"] += 1
-        parts, wipes = _describe(rc, change, key, verb, destroys, stateful)
-        ptargets, pdetail = providers.get(pname)
+        parts, wipes = _describe(rc, change, key, verb, destroys, kind)
+        cfg = config.get(_config_address(addr) or "")
+        cfg_key = cfg.get("provider_config_key") if cfg is not None else None
+        ptargets, pdetail = providers.get(pname, cfg_key if isinstance(cfg_key, str) else None)
         if pdetail:
             parts.append(pdetail)
         acc: dict[Target, None] = dict.fromkeys((ws_target, *ptargets))
         _value_targets(rtype, change.get("before"), acc)
         _value_targets(rtype, change.get("after"), acc)
+        targets = tuple(acc)
+        if not managed and rtype in EXECUTE_DATA_SOURCES:
+            # Read during apply: the data source runs its program on the applying host.
+            verb = Verb.EXECUTE
+            parts.append(f"data source {rtype} runs a program when read")
 
         # Deletes lose the object; a replace loses it only if it held state; the rest can be
         # undone by another apply (a forgotten object still exists and can be imported).
-        reversible = verb is not Verb.DELETE and not (destroys and stateful)
-        effect = Effect(verb, addr, tuple(acc), reversible=reversible, stateful=stateful)
+        reversible = (verb is not Verb.DELETE and verb is not Verb.EXECUTE
+                      and not (destroys and stateful))
+        effect = Effect(verb, addr, targets, reversible=reversible, stateful=stateful)
         if wipes:
             # All of one stateful thing at once, whatever the plan's share.
             effect.risks = frozenset((Risk.MASS_DESTRUCTION,))
             effect.scope = Scope.ALL
         pending.append((effect, destroys, parts))
+        if (cfg is not None and ("create" in key or "delete" in key)
+                and id(cfg) not in provisioned):
+            provisioned.add(id(cfg))  # once per configuration block, not per instance
+            _add_provisioners(_config_address(addr) or addr, cfg, targets, working_dir, pending)
 
     _add_output_changes(plan, ws_target, pending)
     _add_deferred_changes(plan, ws_target, providers, pending)
-    return _finish(plan, counts, existing, pending, by_type)
+    _add_action_invocations(plan, ws_target, providers, pending)
+    _add_drift(plan, ws_target, providers, changed, pending)
+    return _finish(plan, counts, existing, pending, by_type, frozenset(imported))
+
+
+def _add_provisioners(addr: str, cfg: dict[str, Any], targets: tuple[Target, ...],
+                      working_dir: str | None,
+                      pending: list[tuple[Effect, bool, list[str]]]) -> None:
+    """Provisioners run commands when their resource is created or destroyed (the JSON does
+    not say which: `when = destroy` is not in it, so both count). A literal `local-exec`
+    command is analysed as the shell command it is; anything else is an opaque execute."""
+    provs = cfg.get("provisioners")
+    if not isinstance(provs, list):
+        return
+    for prov in provs:
+        ptype = prov.get("type") if isinstance(prov, dict) else None
+        exprs = prov.get("expressions") if isinstance(prov, dict) else None
+        exprs = exprs if isinstance(exprs, dict) else {}
+        label = f"{addr} provisioner {ptype}"
+        command = exprs.get("command")
+        literal = command.get("constant_value") if isinstance(command, dict) else None
+        if (ptype == "local-exec" and isinstance(literal, str) and literal.strip()
+                and "interpreter" not in exprs and "environment" not in exprs):
+            try:
+                from ..shell import analyze_shell
+
+                inner = analyze_shell(literal, working_dir or "")
+            except InputError:
+                inner = None
+            if inner is not None:
+                for e in inner:
+                    e.detail = "; ".join(x for x in (e.detail, f"run by {label}") if x)
+                    pending.append((e, False, [e.detail]))
+                continue
+        shown = f"command: {literal[:200]}" if isinstance(literal, str) else (
+            "runs commands on the created machine" if ptype == "remote-exec" else
+            "command set by an expression" if ptype == "local-exec" else "copies files")
+        # A local command we cannot see through is opaque; the others run remotely.
+        verb = Verb.OPAQUE if ptype == "local-exec" else Verb.EXECUTE
+        pending.append((Effect(verb, label, targets, reversible=False), False,
+                        [f"{ptype} provisioner, runs when an instance of {addr} is created or "
+                         "destroyed; " + shown]))
+
+
+def _add_action_invocations(plan: dict[str, Any], ws_target: Target,
+                            providers: ProviderTargets,
+                            pending: list[tuple[Effect, bool, list[str]]]) -> None:
+    """Terraform 1.14 actions (`action_invocations`): provider operations run during apply
+    (invoke a function, stop an instance, invalidate a cache), beyond any resource change."""
+    for section, deferred in (("action_invocations", False),
+                              ("deferred_action_invocations", True)):
+        items = plan.get(section)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise _fail(f"'{section}' must be a list")
+        for i, item in enumerate(items):
+            inv = item.get("action_invocation") if deferred and isinstance(item, dict) else item
+            addr = inv.get("address") if isinstance(inv, dict) else None
+            if not isinstance(addr, str) or not addr:
+                raise _fail(f"{section}[{i}] lacks an address")
+            assert isinstance(inv, dict)
+            pname = inv.get("provider_name")
+            ptargets, pdetail = providers.get(pname) if isinstance(pname, str) else ((), "")
+            trigger = inv.get("lifecycle_action_trigger")
+            parts = [f"action {inv.get('type')}"]
+            if isinstance(trigger, dict):
+                parts.append(f"on {trigger.get('action_trigger_event')} of "
+                             f"{trigger.get('triggering_resource_address')}")
+            else:
+                parts.append("invoked directly")
+            if deferred:
+                parts.insert(0, f"deferred ({item.get('reason')}): not run by this plan")
+            if pdetail:
+                parts.append(pdetail)
+            pending.append((Effect(Verb.EXECUTE, addr, (ws_target, *ptargets), reversible=False),
+                            False, parts))
+
+
+def _add_drift(plan: dict[str, Any], ws_target: Target, providers: ProviderTargets,
+               changed: set[str], pending: list[tuple[Effect, bool, list[str]]]) -> None:
+    """`resource_drift`: objects changed outside Terraform. Applying the plan writes what was
+    found into the state (a -refresh-only plan does nothing else): a state change, shown as an
+    update, or a forget where the object is gone. Addresses with their own change are skipped."""
+    drift = plan.get("resource_drift")
+    if drift is None:
+        return
+    if not isinstance(drift, list):
+        raise _fail("'resource_drift' must be a list")
+    for i, rc in enumerate(drift):
+        addr, rtype, pname, change, key = _parse_change(i, rc)
+        moved = rc.get("previous_address", addr) != addr
+        if ((ACTIONS[key][0] is None and not moved) or addr in changed
+                or rc.get("mode", "managed") != "managed"):
+            continue
+        changed.add(addr)
+        gone = key == ("delete",)
+        verb = Verb.FORGET if gone else Verb.UPDATE
+        acc: dict[Target, None] = dict.fromkeys((ws_target, *providers.get(pname)[0]))
+        _value_targets(rtype, change.get("before"), acc)
+        note = ("deleted outside Terraform: applying removes it from the state" if gone else
+                f"moved from {rc.get('previous_address')}" if key == ("no-op",) else
+                f"changed outside Terraform ({' '.join(key)}): applying records it in the state")
+        pending.append((Effect(verb, addr, tuple(acc)), False, [note]))
 
 
 def _finish(plan: dict[str, Any], counts: dict[str, int], existing: int,
             pending: list[tuple[Effect, bool, list[str]]],
-            by_type: dict[tuple[str, str], int]) -> PlanAnalysis:
+            by_type: dict[tuple[str, str], int],
+            imported: frozenset[str] = frozenset()) -> PlanAnalysis:
     """Plan-wide facts, then mass-destruction risk and detail on every effect."""
-    prior = max(_count_prior(plan), existing)
+    prior = max(_count_prior(plan, imported), existing)
     destroyed = counts["tf_deletes"] + counts["tf_replaces"]
     counts["tf_prior"] = prior
     counts["tf_total"] = prior + counts["tf_creates"]

@@ -3,12 +3,15 @@
 `show -json` keeps provider arguments as expressions: `{"constant_value": v}` for literals,
 `{"references": ["var.x", ...]}` otherwise; nested blocks (`assume_role { … }`) are lists of
 such expression objects. A root-module `var.x` reference is resolved from the plan's
-`variables`; anything else stays unknown (and so adds no target).
+`variables`; anything else is undeterminable (a stand-in target that resolves to the default
+tier), never silently replaced by the guard's own environment.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...effects import Target
 
@@ -18,23 +21,42 @@ PROVIDER_ARGS: dict[str, tuple[tuple[tuple[str, ...], str, str], ...]] = {
         (("profile",), "aws_profile", "profile"),
         (("allowed_account_ids",), "aws_account", "allowed accounts"),
         (("assume_role", "role_arn"), "aws_account", "assume role"),
+        (("assume_role_with_web_identity", "role_arn"), "aws_account", "assume role"),
         (("region",), "", "region"),
     ),
     "google": ((("project",), "gcp_project", "project"), (("region",), "", "region")),
     "google-beta": ((("project",), "gcp_project", "project"), (("region",), "", "region")),
-    "kubernetes": ((("config_context",), "kube_context", "context"),),
-    "helm": ((("kubernetes", "config_context"), "kube_context", "context"),),
+    "kubernetes": ((("config_context",), "kube_context", "context"),
+                   (("host",), "host", "cluster")),
+    "helm": ((("kubernetes", "config_context"), "kube_context", "context"),
+             (("kubernetes", "host"), "host", "cluster")),
+    "kubectl": ((("config_context",), "kube_context", "context"), (("host",), "host", "cluster")),
     "azurerm": (
         (("subscription_id",), "", "subscription"),
         (("tenant_id",), "", "tenant"),
     ),
 }
-# When no configuration of the provider names this kind, the provider falls back to the real
-# environment (AWS_PROFILE / default profile, kubeconfig current-context): an implicit target.
-# The second field lists the argument paths whose value the environment lookup needs.
-IMPLICIT: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
-    "aws": ("aws_profile", ()),
-    "kubernetes": ("kube_context", (("config_path",),)),
+# When a configuration of the provider names none of this kind, the provider falls back to the
+# real environment (AWS_PROFILE / default profile, kubeconfig current-context): an implicit
+# target. Fields: the kind, the argument paths whose value the environment lookup needs, and the
+# argument paths whose mere presence means the environment is NOT what the provider uses
+# (static keys, an API server address): then only the other arguments can say where it lands.
+IMPLICIT: dict[str, tuple[str, tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]] = {
+    "aws": ("aws_profile", (), (("access_key",), ("profile",))),
+    "kubernetes": ("kube_context", (("config_path",),), (("config_context",), ("host",))),
+    "kubectl": ("kube_context", (("config_path",),), (("config_context",), ("host",))),
+    "helm": ("kube_context", (("kubernetes", "config_path"),),
+             (("kubernetes", "config_context"), ("kubernetes", "host"))),
+}
+# "Set by an expression we cannot evaluate here" (a local, a module variable, a function call,
+# a template of several references): a stand-in target that no environment lookup can fill, so
+# resolution takes the default tier rather than guessing from the guard's own environment.
+UNDETERMINABLE: dict[str, Target] = {
+    "aws_profile": Target("aws_account", None),
+    "aws_account": Target("aws_account", None),
+    "gcp_project": Target("resource_group", None),
+    "kube_context": Target("kube_context", None, source=os.devnull),
+    "host": Target("host", None),
 }
 
 
@@ -50,37 +72,66 @@ def aws_account_of(value: str) -> str | None:
 
 
 def _exprs_at(expr: Any, path: tuple[str, ...]) -> list[Any]:
-    """Expression objects at `path`, descending through nested-block lists."""
+    """Expression objects at `path`, descending through nested-block lists and through object
+    attributes given as one literal (helm 3: `kubernetes = { config_context = "x" }`)."""
     nodes = [expr]
     for step in path:
         nxt: list[Any] = []
         for node in nodes:
             for item in node if isinstance(node, list) else (node,):
-                if isinstance(item, dict) and step in item:
+                if not isinstance(item, dict):
+                    continue
+                const = item.get("constant_value")
+                if step in item:
                     nxt.append(item[step])
+                elif isinstance(const, dict) and step in const:
+                    nxt.append({"constant_value": const[step]})
+                elif "references" in item and item is not expr:
+                    nxt.append(item)  # the whole object comes from an expression
         nodes = nxt
     return nodes
 
 
-def _values(expr: Any, variables: dict[str, Any] | None) -> list[str]:
-    """Literal string values of an expression (a list literal gives several)."""
+def _values(expr: Any, variables: dict[str, Any] | None) -> list[str] | None:
+    """Literal string values of an expression (a list literal gives several); [] when it is
+    unset (null, ""), None when it is set by something we cannot evaluate.
+
+    A reference is resolved only when it is the expression's single reference and a root
+    variable: `show -json` lists every reference of a template too (`"${var.a}-${var.b}"`),
+    so several references mean the value is a combination we do not know."""
     if not isinstance(expr, dict):
-        return []
+        return None
     if "constant_value" in expr:
         value = expr["constant_value"]
-    elif variables is not None and isinstance(refs := expr.get("references"), list) and refs:
-        name = refs[0]
-        if not (isinstance(name, str) and name.startswith("var.")):
-            return []
-        var = variables.get(name[4:])
-        value = var.get("value") if isinstance(var, dict) else None
     else:
+        refs = expr.get("references")
+        if variables is None or not isinstance(refs, list) or len(refs) != 1:
+            return None
+        name = refs[0]
+        if not (isinstance(name, str) and name.startswith("var.") and name[4:].isidentifier()):
+            return None
+        var = variables.get(name[4:])
+        if not isinstance(var, dict) or "value" not in var:
+            return None
+        value = var["value"]
+    if value is None or value == "" or value == []:
         return []
     if isinstance(value, str):
-        return [value] if value else []
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str) and v]
-    return []
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v for v in value if v]
+    return None
+
+
+def _locator(kind: str, value: str) -> str | None:
+    """The inventory value of an argument: an ARN's (or a bare 12-digit) account, a URL's host."""
+    if kind == "aws_account":
+        if len(value) == 12 and value.isdigit():
+            return value  # allowed_account_ids, or role_arn = "arn:…:${var.account}:…"
+        return aws_account_of(value)
+    if kind == "host":
+        return urlsplit(value if "://" in value else f"//{value}").hostname or None
+    return value
 
 
 def provider_type(provider_name: str) -> str:
@@ -88,15 +139,25 @@ def provider_type(provider_name: str) -> str:
     return provider_name.rpartition("/")[2]
 
 
-class ProviderTargets:
-    """Targets and detail per provider, computed once per provider and cached."""
+Resolved = tuple[tuple[Target, ...], str]
 
-    __slots__ = ("_cache", "_configs", "_variables")
+
+class ProviderTargets:
+    """Targets and detail per provider configuration, computed once and cached.
+
+    A resource is matched to its own configuration through the configuration section's
+    `provider_config_key` (aliases, configurations passed into modules). Without one (a
+    resource deleted because its configuration is gone), every configuration of its provider
+    could be the one, so all their targets count, plus an undeterminable stand-in when they
+    disagree: resolution must not pick the sandbox alias of two."""
+
+    __slots__ = ("_by_config", "_cache", "_configs", "_variables")
 
     def __init__(self, plan: dict[str, Any]) -> None:
         config = plan.get("configuration")
         pc = config.get("provider_config") if isinstance(config, dict) else None
-        self._configs: list[tuple[str, str, dict[str, Any], bool]] = []
+        # key -> (type name, full name, expressions, root module)
+        self._configs: dict[str, tuple[str, str, dict[str, Any], bool]] = {}
         if isinstance(pc, dict):
             for key, entry in pc.items():
                 if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -104,46 +165,100 @@ class ProviderTargets:
                 full = entry.get("full_name")
                 exprs = entry.get("expressions")
                 root = ":" not in key and not entry.get("module_address")
-                self._configs.append((entry["name"], full if isinstance(full, str) else "",
-                                      exprs if isinstance(exprs, dict) else {}, root))
+                self._configs[key] = (entry["name"], full if isinstance(full, str) else "",
+                                      exprs if isinstance(exprs, dict) else {}, root)
         variables = plan.get("variables")
         self._variables: dict[str, Any] = variables if isinstance(variables, dict) else {}
-        self._cache: dict[str, tuple[tuple[Target, ...], str]] = {}
+        self._cache: dict[tuple[str, str | None], Resolved] = {}
+        self._by_config: dict[str, Resolved] = {}
 
-    def get(self, provider_name: str) -> tuple[tuple[Target, ...], str]:
-        hit = self._cache.get(provider_name)
+    def get(self, provider_name: str, config_key: str | None = None) -> Resolved:
+        ck = (provider_name, config_key)
+        hit = self._cache.get(ck)
         if hit is None:
-            hit = self._cache[provider_name] = self._compute(provider_name)
+            hit = self._cache[ck] = self._compute(provider_name, config_key)
         return hit
 
-    def _compute(self, provider_name: str) -> tuple[tuple[Target, ...], str]:
+    def _matches(self, key: str, provider_name: str) -> bool:
+        name, full, _, _ = self._configs[key]
+        return full == provider_name or (not full and name == provider_type(provider_name))
+
+    def _compute(self, provider_name: str, config_key: str | None) -> Resolved:
+        if config_key is not None and config_key in self._configs:
+            if self._matches(config_key, provider_name):
+                return self._one(config_key, provider_name)
+        elif config_key is not None:
+            # The resource's configuration names a provider configuration without a block:
+            # an unconfigured provider, which reads the environment.
+            return self._unconfigured(provider_name)
+        keys = [k for k in self._configs if self._matches(k, provider_name)]
+        if not keys:
+            return self._unconfigured(provider_name)
+        results = [self._one(k, provider_name) for k in keys]
+        targets: dict[Target, None] = {}
+        detail: dict[str, None] = {}
+        for ts, text in results:
+            targets.update(dict.fromkeys(ts))
+            if text:
+                detail[text] = None
+        if len({frozenset(ts) for ts, _ in results}) > 1:
+            ptype = provider_type(provider_name)
+            stand_in = UNDETERMINABLE.get(IMPLICIT.get(ptype, ("",))[0])
+            if stand_in is not None:
+                targets[stand_in] = None
+            detail[f"provider {ptype}: configuration not known, one of {len(keys)}"] = None
+        return tuple(targets), "; ".join(detail)
+
+    def _unconfigured(self, provider_name: str) -> Resolved:
+        implicit_kind = IMPLICIT.get(provider_type(provider_name), ("",))[0]
+        return ((Target(implicit_kind, None),) if implicit_kind else ()), ""
+
+    def _one(self, key: str, provider_name: str) -> Resolved:
+        hit = self._by_config.get(key)
+        if hit is None:
+            hit = self._by_config[key] = self._config_targets(key, provider_name)
+        return hit
+
+    def _config_targets(self, key: str, provider_name: str) -> Resolved:
+        _, _, exprs, root = self._configs[key]
         ptype = provider_type(provider_name)
-        args = PROVIDER_ARGS.get(ptype, ())
+        variables = self._variables if root else None
         targets: dict[Target, None] = {}
         detail: dict[str, None] = {}
         kinds: set[str] = set()
-        sources: list[str] = []
-        implicit_kind, implicit_src = IMPLICIT.get(ptype, ("", ()))
-        for name, full, exprs, root in self._configs:
-            if full != provider_name and (full or name != ptype):
-                continue
-            variables = self._variables if root else None
-            for path, kind, label in args:
-                for expr in _exprs_at(exprs, path):
-                    for value in _values(expr, variables):
-                        if kind == "aws_account" and value.startswith("arn:"):
-                            acct = aws_account_of(value)
-                            if acct is None:
-                                continue
-                            value = acct
-                        if kind:
-                            targets[Target(kind, value)] = None
-                            kinds.add(kind)
-                        detail[f"{label}={value}"] = None
-            for path in implicit_src:
-                for expr in _exprs_at(exprs, path):
-                    sources.extend(_values(expr, variables))
-        if implicit_kind and implicit_kind not in kinds:
-            targets[Target(implicit_kind, None, source=sources[0] if sources else None)] = None
+        for path, kind, label in PROVIDER_ARGS.get(ptype, ()):
+            for expr in _exprs_at(exprs, path):
+                values = _values(expr, variables)
+                if values is None:
+                    if kind:
+                        targets[UNDETERMINABLE.get(kind, Target("aws_account", None))] = None
+                        kinds.add(kind)
+                    detail[f"{label}=(set by an expression)"] = None
+                    continue
+                for value in values:
+                    if kind:
+                        loc = _locator(kind, value)
+                        kinds.add(kind)
+                        if loc is None:
+                            targets[UNDETERMINABLE.get(kind, Target("aws_account", None))] = None
+                        else:
+                            targets[Target(kind, loc)] = None
+                    detail[f"{label}={value}"] = None
+        implicit_kind, implicit_src, replaced_by = IMPLICIT.get(ptype, ("", (), ()))
+        if implicit_kind:
+            explicit = any(_exprs_at(exprs, p) for p in replaced_by)
+            if explicit and not kinds:
+                # Static keys or an API server set by arguments we cannot map to a target.
+                targets[UNDETERMINABLE[implicit_kind]] = None
+            elif not explicit and implicit_kind not in kinds:
+                sources: list[str] = []
+                for path in implicit_src:
+                    for expr in _exprs_at(exprs, path):
+                        found = _values(expr, variables)
+                        if found is None:  # a kubeconfig we cannot name: its context neither
+                            targets[UNDETERMINABLE[implicit_kind]] = None
+                        sources.extend(found or ())
+                targets[Target(implicit_kind, None,
+                               source=sources[0] if sources else None)] = None
         text = f"provider {ptype}: {', '.join(detail)}" if detail else ""
         return tuple(targets), text

@@ -32,6 +32,14 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "aws_acmpca_certificate_authority", "aws_route53_zone", "aws_cloudwatch_log_group",
         "aws_ecr_repository", "aws_codecommit_repository", "aws_cognito_user_pool",
         "aws_iam_role", "aws_iam_user", "aws_iam_access_key",
+        "aws_secretsmanager_secret_version", "aws_ami", "aws_ami_copy", "aws_lightsail_disk",
+        "aws_docdb_global_cluster", "aws_neptune_global_cluster",
+        "aws_elasticache_global_replication_group", "aws_dsql_cluster",
+        "aws_timestream_influxdb_db_instance", "aws_opensearchserverless_collection",
+        "aws_dynamodb_table_item", "aws_s3tables_table_bucket", "aws_s3tables_table",
+        "aws_glue_catalog_database", "aws_glue_catalog_table", "aws_ds_directory",
+        "aws_cloudhsm_v2_cluster", "aws_organizations_account",
+        "aws_organizations_organizational_unit",
         # --- Google Cloud
         "google_project", "google_folder", "google_sql_database_instance", "google_sql_database",
         "google_alloydb_cluster", "google_spanner_instance", "google_spanner_database",
@@ -43,7 +51,10 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "google_kms_key_ring", "google_kms_crypto_key", "google_secret_manager_secret",
         "google_secret_manager_secret_version", "google_dns_managed_zone",
         "google_artifact_registry_repository", "google_sourcerepo_repository",
-        "google_service_account",
+        "google_service_account", "google_firestore_document", "google_alloydb_backup",
+        "google_compute_image", "google_compute_machine_image", "google_healthcare_dataset",
+        "google_healthcare_fhir_store", "google_healthcare_dicom_store", "google_netapp_volume",
+        "google_logging_project_bucket_config", "google_bigquery_reservation",
         # --- Azure
         "azurerm_resource_group", "azurerm_storage_account", "azurerm_storage_container",
         "azurerm_storage_blob", "azurerm_storage_share", "azurerm_storage_queue",
@@ -62,13 +73,31 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "azurerm_servicebus_queue", "azurerm_servicebus_topic", "azurerm_eventhub_namespace",
         "azurerm_eventhub", "azurerm_container_registry", "azurerm_recovery_services_vault",
         "azurerm_data_protection_backup_vault", "azurerm_log_analytics_workspace",
-        "azurerm_user_assigned_identity",
+        "azurerm_user_assigned_identity", "azurerm_mssql_managed_database",
+        "azurerm_mariadb_database", "azurerm_cosmosdb_cassandra_keyspace",
+        "azurerm_cosmosdb_cassandra_table", "azurerm_cosmosdb_gremlin_database",
+        "azurerm_cosmosdb_gremlin_graph", "azurerm_cosmosdb_table",
+        "azurerm_cosmosdb_postgresql_cluster", "azurerm_synapse_workspace",
+        "azurerm_synapse_sql_pool", "azurerm_kusto_cluster", "azurerm_kusto_database",
+        "azurerm_netapp_account", "azurerm_netapp_volume", "azurerm_redis_enterprise_cluster",
+        "azurerm_redis_enterprise_database", "azurerm_storage_data_lake_gen2_path",
+        "azurerm_app_configuration", "azurerm_key_vault_managed_hardware_security_module",
+        "azurerm_shared_image_version", "azurerm_subscription", "azurerm_management_group",
         # --- Kubernetes
         "kubernetes_namespace", "kubernetes_namespace_v1",
         "kubernetes_persistent_volume_claim", "kubernetes_persistent_volume_claim_v1",
         "kubernetes_persistent_volume", "kubernetes_persistent_volume_v1",
         "kubernetes_stateful_set", "kubernetes_stateful_set_v1",
         "kubernetes_secret", "kubernetes_secret_v1",
+        # --- other providers whose objects hold data: databases, repositories, secrets
+        "postgresql_database", "postgresql_schema", "mysql_database", "mssql_database",
+        "mongodbatlas_cluster", "mongodbatlas_advanced_cluster",
+        "mongodbatlas_serverless_instance", "snowflake_database", "snowflake_schema",
+        "snowflake_table", "digitalocean_database_cluster", "digitalocean_volume",
+        "digitalocean_spaces_bucket", "cloudflare_zone", "cloudflare_r2_bucket",
+        "github_repository", "gitlab_project", "gitlab_group", "tfe_workspace",
+        "tfe_organization", "vault_mount", "vault_kv_secret_v2", "vault_kv_secret",
+        "vault_generic_secret", "vault_pki_secret_backend_root_cert",
     }
 )
 
@@ -89,6 +118,12 @@ DESTROY_GUARDS: tuple[tuple[str, object, str, bool], ...] = (
     ("delete_automated_backups", True, "automated backups deleted too", False),
     ("recovery_window_in_days", 0, "deleted without recovery window", False),
     ("purge_protection_enabled", False, "purge protection off", False),
+    ("skip_final_backup", True, "no final backup: the data is gone", True),
+    ("final_snapshot", False, "no final snapshot", False),
+    ("archive_on_destroy", False, "the repository is deleted, not archived", False),
+    ("deletion_policy", "DELETE", "deleted, not abandoned", False),
+    ("skip_destroy", True, "kept on destroy: only removed from the state", False),
+    ("skip_delete", True, "kept on destroy: only removed from the state", False),
 )
 # Types whose destruction destroys everything inside them, managed by Terraform or not
 # (`kubectl delete ns`, a resource group, a project): always mass destruction.
@@ -96,6 +131,8 @@ CONTAINER_TYPES: frozenset[str] = frozenset(
     {
         "kubernetes_namespace", "kubernetes_namespace_v1", "azurerm_resource_group",
         "google_project", "google_folder", "aws_organizations_account",
+        "aws_organizations_organizational_unit", "azurerm_subscription",
+        "azurerm_management_group", "vault_mount", "tfe_organization", "gitlab_group",
     }
 )
 DESTROY_GUARD_NAMES = tuple(g[0] for g in DESTROY_GUARDS)
@@ -121,3 +158,14 @@ TYPE_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
 # schema); these types are the namespace itself, every other kubernetes_* type lives in one.
 K8S_NAMESPACE_TYPES: frozenset[str] = frozenset({"kubernetes_namespace", "kubernetes_namespace_v1"})
 K8S_TYPE_PREFIX = "kubernetes_"
+# Generic manifest resources (`kubernetes_manifest`: `manifest` object; `kubectl_manifest`:
+# `yaml_body_parsed`/`yaml_body` text): what they are depends on the object's `kind`.
+MANIFEST_TYPES: frozenset[str] = frozenset({"kubernetes_manifest", "kubectl_manifest"})
+# Manifest kinds -> is it a container (everything inside goes with it). All of them hold state.
+# A CustomResourceDefinition takes every custom resource of its kind with it.
+STATEFUL_MANIFEST_KINDS: dict[str, bool] = {
+    "Namespace": True, "CustomResourceDefinition": True, "PersistentVolumeClaim": False,
+    "PersistentVolume": False, "StatefulSet": False, "Secret": False,
+}
+# Data sources whose read runs something: a `read` of these during apply is an execute.
+EXECUTE_DATA_SOURCES: frozenset[str] = frozenset({"external"})

@@ -11,41 +11,76 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
-from ..effects import Effect, Target, Verb, opaque
+from ..effects import Effect, Risk, Scope, Target, Verb, opaque
 from ..errors import InputError
 
 # Words in a tool name (split on snake/camel/kebab case) → verb. First word found wins in the
 # order of _VERB_ORDER, strictest first, so `get_or_delete` reads as delete.
 NAME_WORDS: dict[str, Verb] = {
     **dict.fromkeys(("delete", "remove", "rm", "drop", "destroy", "purge", "erase", "wipe",
-                     "truncate", "unlink", "terminate", "kill", "uninstall", "revoke"),
-                    Verb.DELETE),
+                     "truncate", "unlink", "terminate", "kill", "uninstall", "revoke", "reset",
+                     "flush", "flushall", "flushdb", "nuke", "teardown", "expunge", "unset",
+                     "deregister", "unregister", "discard"), Verb.DELETE),
     **dict.fromkeys(("grant", "permission", "permissions", "role", "roles", "chmod", "chown",
-                     "sudo", "iam", "policy"), Verb.PRIVILEGE),
+                     "sudo", "iam", "policy", "ban", "unban", "impersonate"), Verb.PRIVILEGE),
     **dict.fromkeys(("execute", "exec", "run", "shell", "command", "cmd", "bash", "eval",
-                     "script", "terminal", "invoke", "spawn"), Verb.EXECUTE),
+                     "script", "terminal", "invoke", "spawn", "install", "trigger",
+                     "dispatch"), Verb.EXECUTE),
     **dict.fromkeys(("update", "edit", "set", "patch", "write", "modify", "rename", "move",
                      "mv", "replace", "put", "upsert", "merge", "push", "deploy", "apply",
                      "commit", "save", "upload", "send", "publish", "restart", "scale",
-                     "change", "configure", "enable", "disable", "close", "archive"),
-                    Verb.UPDATE),
+                     "change", "configure", "enable", "disable", "close", "archive", "stop",
+                     "start", "shutdown", "reboot", "rollback", "revert", "rotate",
+                     "overwrite", "cancel", "undo", "checkout", "restore", "migrate", "sync",
+                     "suspend", "resume", "approve", "reject", "assign", "transfer", "lock",
+                     "unlock", "import"), Verb.UPDATE),
     **dict.fromkeys(("create", "add", "insert", "post", "new", "make", "mkdir", "open",
                      "generate", "copy", "cp", "clone", "fork", "append", "register"),
                     Verb.CREATE),
     **dict.fromkeys(("get", "list", "ls", "read", "search", "describe", "fetch", "show",
                      "view", "find", "lookup", "info", "status", "inspect", "count", "diff",
                      "log", "logs", "cat", "head", "tail", "browse", "explain", "check",
-                     "download", "ping", "whoami", "grep", "glob", "tree", "stat"), Verb.READ),
+                     "download", "ping", "whoami", "grep", "glob", "tree", "stat",
+                     "screenshot", "scrape", "crawl", "resolve", "docs"), Verb.READ),
 }
+# Word pairs that mean more than their words: a force push rewrites (drops) history.
+NAME_PHRASES: dict[tuple[str, str], Verb] = {("force", "push"): Verb.DELETE}
+# A destructive verb ending in one of these drops a whole store of data (like DROP TABLE).
+MASS_NOUNS = frozenset({"database", "databases", "db", "collection", "collections", "table",
+                        "tables", "schema", "bucket", "namespace", "cluster", "repository",
+                        "repo", "project", "keyspace", "volume", "stack"})
+MASS_PHRASES = frozenset({("terraform", "destroy"), ("tofu", "destroy"), ("pulumi", "destroy"),
+                          ("stack", "delete"), ("stack", "destroy")})
+# Reading one of these is reading a secret (listing or searching them is not).
+SECRET_NOUNS = frozenset({"secret", "secrets", "password", "passwords", "credential",
+                          "credentials", "creds", "apikey", "passphrase", "privatekey"})
+SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"),
+                          ("access", "token"), ("auth", "token"), ("secret", "key")})
+_LISTING = frozenset({"list", "ls", "search", "find", "count", "describe"})
+# Stems tried on words that match nothing (`deleterepo`, `dropdatabase`).
+_DELETE_STEMS = ("delete", "remove", "destroy", "purge", "erase", "truncate", "terminate",
+                 "flush", "drop")
 _VERB_ORDER = (Verb.DELETE, Verb.PRIVILEGE, Verb.EXECUTE, Verb.UPDATE, Verb.CREATE, Verb.READ)
 # `query`/`sql` tools: analysed as SQL when an argument carries the statement, else opaque.
 SQL_WORDS = frozenset({"query", "sql", "psql", "postgres", "postgresql", "mysql", "sqlite",
-                       "database", "db"})
+                       "database", "db", "migration", "migrate"})
+# MCP servers whose `query`-like arguments are SQL whatever the tool is called (supabase
+# `apply_migration`, sqlite `create_table` …); the server name's words are matched.
+SQL_SERVERS = frozenset({"postgres", "postgresql", "pg", "psql", "mysql", "mariadb", "sqlite",
+                         "supabase", "neon", "dbhub", "cockroach", "cockroachdb", "timescale",
+                         "planetscale", "redshift", "duckdb", "mssql", "sqlserver", "bigquery",
+                         "snowflake", "clickhouse"})
+_MYSQL_SERVERS = frozenset({"mysql", "mariadb", "planetscale"})
 SQL_ARGS = ("sql", "query", "statement")
 DB_ARGS = ("database", "database_url", "db", "dsn", "connection_string", "url")
-COMMAND_ARGS = ("command", "cmd", "script")
+COMMAND_ARGS = ("command", "cmd", "cli_command", "shell_command", "command_line", "commandline",
+                "script")
+# Tools that wrap one CLI take its arguments without the program name (`kubectl_generic`
+# {"command": "delete ns x"}): put it back before analysing.
+_CLI_PROGRAMS = ("kubectl", "helm", "aws", "gcloud", "az", "terraform", "git", "docker")
 CWD_ARGS = ("cwd", "workdir", "working_dir", "working_directory", "directory", "dir")
 URL_ARGS = ("url", "uri", "endpoint")
 # Argument names that hold file system paths (filesystem MCP servers and the like).
@@ -78,7 +113,30 @@ def name_words(name: str) -> list[str]:
 
 def _name_verb(words: list[str]) -> Verb | None:
     found = {NAME_WORDS[w] for w in words if w in NAME_WORDS}
+    found |= {v for pair, v in NAME_PHRASES.items() if _has_pair(words, pair)}
+    if not found and any(w.startswith(_DELETE_STEMS) and len(w) > 6 for w in words):
+        found.add(Verb.DELETE)  # `deleterepo`, `flushall`, `dropdatabase`
     return next((v for v in _VERB_ORDER if v in found), None)
+
+
+def _has_pair(words: list[str], pair: tuple[str, str]) -> bool:
+    return any(p == pair for p in pairwise(words))
+
+
+def _reads_secret(words: list[str]) -> bool:
+    return not _LISTING.intersection(words) and (
+        bool(SECRET_NOUNS.intersection(words)) or any(_has_pair(words, p) for p in SECRET_PAIRS))
+
+
+def _mass_name(words: list[str], arguments: Mapping[str, Any]) -> bool:
+    """`drop_database`, `delete-collection`, `deleteRepository`, `flushall`, or a Mongo-style
+    `delete-many` with an empty filter: a whole store of data."""
+    if words and words[-1] in MASS_NOUNS or any(_has_pair(words, p) for p in MASS_PHRASES):
+        return True
+    if any(w.startswith(_DELETE_STEMS) and w.endswith(tuple(MASS_NOUNS) + ("all",))
+           for w in words):
+        return True
+    return "many" in words and arguments.get("filter") in ({}, None) and "filter" in arguments
 
 
 def _str_arg(arguments: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
@@ -113,19 +171,32 @@ def _delegate(server: str, tool: str, words: list[str], arguments: Mapping[str, 
     """A tool that runs a command or SQL from its arguments: analyse what it runs."""
     resource = f"mcp {server}/{tool}"
     cmd = _str_arg(arguments, COMMAND_ARGS)
-    if cmd is not None and (verb is Verb.EXECUTE or "command" in arguments or "cmd" in arguments):
+    if cmd is not None and (verb is Verb.EXECUTE or any(
+            k in arguments for k in COMMAND_ARGS if k != "script")):
         try:
             from .shell import analyze_shell
         except ImportError:
             return [opaque(resource, f"{resource}: runs a command (shell analyzer unavailable)")]
+        program = next((p for p in _CLI_PROGRAMS if p in words), None)
+        if program is not None and cmd.split(None, 1)[0] != program:
+            cmd = f"{program} {cmd}"
         cwd = _str_arg(arguments, CWD_ARGS) or os.getcwd()
         return _with(analyze_shell(cmd, cwd, os.environ), resource, "command from arguments")
     sql = _str_arg(arguments, SQL_ARGS)
-    if sql is not None and SQL_WORDS.intersection(words) | ({"sql"} & set(arguments)):
+    server_words = set(name_words(server))
+    sql_server = bool(SQL_SERVERS & server_words)
+    if sql is not None and (SQL_WORDS.intersection(words) or "sql" in arguments or sql_server):
         from .sql import analyze_sql
-        dialect = next((d for d in ("mysql", "sqlite") if d in words), "postgres")
+        dialect = next((d for d in ("mysql", "sqlite") if d in words), None) or (
+            "mysql" if _MYSQL_SERVERS & server_words else
+            "sqlite" if "sqlite" in server_words else "postgres")
         db = _str_arg(arguments, DB_ARGS)
-        return _with(analyze_sql(sql, dialect, db), resource, "SQL from arguments")
+        effects = analyze_sql(sql, dialect, db)
+        if not effects:  # comments, transaction control, harmless session settings
+            from .sql import database_targets
+            effects = [Effect(Verb.READ, f"{resource}", database_targets(db, dialect),
+                              detail="SQL with no effect on data")]
+        return _with(effects, resource, "SQL from arguments")
     return None
 
 
@@ -161,7 +232,7 @@ def analyze_mcp(server: str, tool: str, arguments: dict | None,
 
     if ann_verb is None and name_verb is None:
         # Paths it names are classified as if it changed them: we cannot tell that it won't.
-        touched = _path_effects(Verb.OPAQUE, arguments, resource, env)
+        touched = _path_effects(Verb.OPAQUE, arguments, resource, env) + _url_effects(arguments)
         if SQL_WORDS.intersection(words) or "query" in words:
             return [opaque(resource, f"{resource}: query tool without a visible statement",
                            targets), *touched]
@@ -178,9 +249,29 @@ def analyze_mcp(server: str, tool: str, arguments: dict | None,
     if verb is Verb.EXECUTE:
         return [Effect(Verb.EXECUTE, resource, targets, reversible=False,
                        detail=f"{resource}: " + "; ".join(why))]
+    if verb is Verb.READ and _reads_secret(words):
+        verb = Verb.READ_SECRET
+        why.append("it names a secret")
+    mass = verb is Verb.DELETE and name_verb is Verb.DELETE and _mass_name(words, arguments)
     call = Effect(verb, resource, targets, reversible=verb in (Verb.READ, Verb.CREATE),
-                  detail=f"{resource}: " + "; ".join(why))
-    return [call, *_path_effects(verb, arguments, resource, env)]
+                  stateful=mass, scope=Scope.ALL if mass else Scope.ONE,
+                  risks=frozenset({Risk.MASS_DESTRUCTION}) if mass else frozenset(),
+                  detail=f"{resource}: " + "; ".join(why + (
+                      ["the name says it drops a whole store of data"] if mass else [])))
+    return [call, *_path_effects(verb, arguments, resource, env), *_url_effects(arguments)]
+
+
+def _url_effects(arguments: Mapping[str, Any]) -> list[Effect]:
+    """A URL the tool fetches: the cloud metadata service hands out credentials."""
+    url = _str_arg(arguments, URL_ARGS)
+    if url is None:
+        return []
+    from .http import analyze_http
+    try:
+        effects = analyze_http("GET", url)
+    except InputError:
+        return []
+    return [e for e in effects if e.verb is Verb.READ_SECRET]
 
 
 def _path_effects(verb: Verb, arguments: Mapping[str, Any], resource: str,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -239,12 +241,62 @@ _NOT_CONST = object()
 _TRUE_TEXT = frozenset({"t", "true", "y", "yes", "on", "1"})
 
 
+# Key columns that are never NULL and, by convention, positive: `WHERE id IS NOT NULL` or
+# `WHERE id > 0` (the usual way round MySQL's safe-updates mode) matches every row.
+_KEY_COLUMNS = frozenset({"id", "rowid", "_rowid_", "oid"})
+# Comparisons of a key column with a constant that every row passes.
+_KEY_ALL_ROWS = frozenset({(">", 0), (">=", 0), (">=", 1)})
+# Nodes whose value can differ from row to row (or that we cannot evaluate).
+_PG_ROW_DEPENDENT = frozenset({"ColumnRef", "SubLink", "ParamRef", "FuncCall"})
+
+
+def _pg_row_dependent(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            for key, value in n.items():
+                if key in _PG_ROW_DEPENDENT:
+                    return True
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+    return False
+
+
+def _pg_key_column(node: Any) -> bool:
+    k = _kind(node)
+    return bool(k and k[0] == "ColumnRef"
+                and (_strings(k[1].get("fields")) or [""])[-1].lower() in _KEY_COLUMNS)
+
+
 def _pg_always_true(where: Any) -> bool:
-    """WHERE that is constant true (`true`, `1=1`, `'a'='a'`, `true OR x`): treated as no WHERE."""
+    """WHERE that every row passes (`true`, `1=1`, `2>1`, `NOT false`, `true OR x`, `id = id`,
+    `id IS NOT NULL`, `id > 0`): treated as no WHERE."""
     k = _kind(where)
     if k is None:
         return False
     kind, body = k
+    if kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL":
+        return _pg_key_column(body.get("arg"))
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_OP":
+        op = "".join(_strings(body.get("name")))
+        lexpr, rexpr = body.get("lexpr"), body.get("rexpr")
+        if op in ("=", ">=", "<=") and _kind(lexpr) and _kind(lexpr)[0] == "ColumnRef" \
+                and lexpr == _strip_locations(rexpr, lexpr):
+            return True  # `x = x`: every row whose x is not NULL
+        v = _const(rexpr)
+        if _pg_key_column(lexpr) and isinstance(v, int) and (op, v) in _KEY_ALL_ROWS:
+            return True
+        a = _const(lexpr)
+        if op in ("=", "<>", "!=") and a is not _NOT_CONST and type(a) is type(v):
+            return (a == v) is (op == "=")  # `1=0` deletes nothing; casts are not evaluated
+    if kind not in ("BoolExpr",) and not _pg_row_dependent(where):
+        # The same value for every row: all rows, unless it is plainly false or NULL.
+        v = _const(where)
+        return not (v is False or v == 0 or v == "" or (isinstance(v, str) and v.lower() in (
+            "f", "false", "n", "no", "off", "0")) or _pg_null(where))
     if kind in ("A_Const", "TypeCast"):
         v = _const(where)
         return v is True or (isinstance(v, str) and v.lower() in _TRUE_TEXT) or (
@@ -258,7 +310,25 @@ def _pg_always_true(where: Any) -> bool:
             return any(_pg_always_true(a) for a in args)
         if body.get("boolop") == "AND_EXPR":
             return bool(args) and all(_pg_always_true(a) for a in args)
+        if body.get("boolop") == "NOT_EXPR" and not _pg_row_dependent(where):
+            v = _const(args[0]) if args else _NOT_CONST
+            return v is False or v == 0
     return False
+
+
+def _pg_null(node: Any) -> bool:
+    k = _kind(node)
+    return bool(k and k[0] == "A_Const" and k[1].get("isnull"))
+
+
+def _strip_locations(node: Any, like: Any) -> Any:
+    """`node` with `like`'s source locations, so two mentions of one column compare equal."""
+    if isinstance(node, dict) and isinstance(like, dict):
+        return {k: (like[k] if k == "location" and k in like else _strip_locations(v, like.get(k)))
+                for k, v in node.items()}
+    if isinstance(node, list) and isinstance(like, list) and len(node) == len(like):
+        return [_strip_locations(a, b) for a, b in zip(node, like)]
+    return node
 
 
 def _defelems(options: Any) -> dict[str, Any]:
@@ -416,6 +486,17 @@ class _Pg(_Base):
     def analyze(self, text: str) -> list[Effect]:
         if "\x00" in text:
             return [self.opaque("sql", "unparseable SQL: statement contains a NUL byte")]
+        if "\\" in text:
+            parts = _psql_split(text)
+            if any(kind == "meta" for kind, _ in parts):
+                out: list[Effect] = []
+                for kind, piece in parts:
+                    out.extend(self.sql(piece) if kind == "sql" else
+                               _client_command(self, "psql", "\\", _PSQL_META, piece))
+                return out
+        return self.sql(text)
+
+    def sql(self, text: str) -> list[Effect]:
         try:
             tree = json.loads(_pg_parser()(text))
         except _PgParseError as exc:
@@ -783,6 +864,13 @@ _SQLITE_READ_PRAGMAS = frozenset({
     "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check", "database_list",
     "collation_list", "function_list", "module_list", "pragma_list", "compile_options",
 })
+# Session settings that change what later statements do to data (cf. _PG_RISKY_SETTINGS).
+_MYSQL_RISKY_SETTINGS: dict[str, tuple[Verb, str]] = {
+    "foreign_key_checks": (Verb.UPDATE, "disables foreign-key checks"),
+    "unique_checks": (Verb.UPDATE, "disables unique checks"),
+    "sql_log_bin": (Verb.UPDATE, "stops writing changes to the binary log (replicas diverge)"),
+    "sql_safe_updates": (Verb.UPDATE, "allows UPDATE/DELETE without a key in WHERE"),
+}
 # MySQL DROP SCHEMA is DROP DATABASE.
 _GLOT_DROP_MASS = frozenset({"table", "database", "schema"})
 
@@ -793,13 +881,36 @@ class _Glot(_Base):
         self.dialect = dialect
 
     def analyze(self, text: str) -> list[Effect]:
+        if self.dialect == "sqlite" and _SQLITE_DOT_LINE.search(text):
+            out: list[Effect] = []
+            for kind, piece in _sqlite_split(text):
+                out.extend(self.parse_and_analyze(piece) if kind == "sql" else
+                           _client_command(self, "sqlite3", ".", _SQLITE_DOT, piece))
+            return out
+        if self.dialect != "mysql":
+            return self.parse_and_analyze(text)
+        # MySQL runs the text of `/*! … */` comments: analyse it as code.
+        versioned = bool(_VERSIONED_COMMENT.search(text))
+        out = self.parse_and_analyze(_mysql_unwrap(text, True) if versioned else text)
+        if "\\" in text:
+            # Whether `\'` ends a string depends on the server's sql_mode (NO_BACKSLASH_ESCAPES):
+            # read it the other way too (sqlglot escapes, so literal backslashes are doubled).
+            # Text that does not parse that way would fail on such a server: nothing to add.
+            literal = (_mysql_unwrap(text, False) if versioned else text).replace("\\", "\\\\")
+            seen = {(e.verb, e.resource, e.scope, e.detail) for e in out}
+            out += [e for e in self.parse_and_analyze(literal, strict=False)
+                    if (e.verb, e.resource, e.scope, e.detail) not in seen]
+        return out
+
+    def parse_and_analyze(self, text: str, strict: bool = True) -> list[Effect]:
         glot = _sqlglot()
         try:
             stmts = glot.parse(text, dialect=self.dialect)
         except glot.errors.SqlglotError as exc:
-            return [self.opaque("sql", f"unparseable SQL: {_first_line(exc)}")]
+            return [self.opaque("sql", f"unparseable SQL: {_first_line(exc)}")] if strict else []
         except Exception as exc:  # sqlglot bugs on odd input: fail closed, never a traceback
-            return [self.opaque("sql", f"unparseable SQL: {type(exc).__name__}: {exc}")]
+            return [self.opaque("sql", f"unparseable SQL: {type(exc).__name__}: {exc}")
+                    ] if strict else []
         exp = glot.exp
         out: list[Effect] = []
         for st in stmts:
@@ -877,7 +988,18 @@ class _Glot(_Base):
 
     def where_all(self, st: Any) -> bool:
         where = st.args.get("where")
-        return where is None or _glot_always_true(where.this)
+        if where is not None:
+            return _glot_always_true(where.this)
+        # MySQL multi-table forms: `DELETE u FROM users u JOIN o ON …`, `UPDATE a JOIN b ON …
+        # SET …` only touch rows the join condition matches.
+        exp = _glot.exp
+        sources = [st.this, *(st.args.get("using") or [])]
+        for src in sources:
+            for join in (src.args.get("joins") or []) if isinstance(src, exp.Expression) else []:
+                on = join.args.get("on")
+                if (on is not None and not _glot_always_true(on)) or join.args.get("using"):
+                    return False
+        return True
 
     def insert(self, st: Any) -> list[Effect]:
         exp = _glot.exp
@@ -895,7 +1017,12 @@ class _Glot(_Base):
         return [self.dml(Verb.UPDATE, f"table {self.table(st.this)}", self.where_all(st))]
 
     def delete(self, st: Any) -> list[Effect]:
-        return [self.dml(Verb.DELETE, f"table {self.table(st.this)}", self.where_all(st))]
+        everything = self.where_all(st)
+        # `DELETE a, b FROM a JOIN b …` deletes from each table named before FROM (aliases).
+        exp = _glot.exp
+        aliases = {t.alias_or_name: t for t in st.find_all(exp.Table) if t.alias}
+        named = [aliases.get(t.name, t) for t in st.args.get("tables") or []] or [st.this]
+        return [self.dml(Verb.DELETE, f"table {self.table(t)}", everything) for t in named]
 
     def truncate(self, st: Any) -> list[Effect]:
         return [self.eff(Verb.DELETE, f"table {self.table(t)}", scope=Scope.ALL,
@@ -956,12 +1083,20 @@ class _Glot(_Base):
                          detail=f"{type(st).__name__.upper()}")]
 
     def setstmt(self, st: Any) -> list[Effect]:
+        exp = _glot.exp
         out = []
         for item in st.expressions:
             kind = str(item.args.get("kind") or "").upper()
+            var = item.this.this if isinstance(item.this, exp.EQ) else item.this
+            if isinstance(var, exp.SessionParameter):  # `@@global.x`, `@@persist.x`
+                kind = str(var.args.get("kind") or kind).upper()
+            name = var.name.lower() if isinstance(var, exp.Expression) else ""
             if kind in ("GLOBAL", "PERSIST", "PERSIST_ONLY"):
-                out.append(self.eff(Verb.UPDATE, "server setting",
+                out.append(self.eff(Verb.UPDATE, f"server setting {name}".strip(),
                                     detail=f"SET {kind} changes the server configuration"))
+            elif name in _MYSQL_RISKY_SETTINGS:
+                verb, why = _MYSQL_RISKY_SETTINGS[name]
+                out.append(self.eff(verb, f"setting {name}", detail=why))
         return out
 
     def attach(self, st: Any) -> list[Effect]:
@@ -972,10 +1107,87 @@ class _Glot(_Base):
                          detail="ATTACH opens (and may create) a database file")]
 
 
+_VERSIONED_COMMENT = re.compile(r"/\*[Mm]?!")
+_VERSIONED_OPEN = re.compile(r"/\*[Mm]?!(\d{5,6})?")
+
+
+def _mysql_unwrap(text: str, backslash_escapes: bool) -> str:
+    """Turn MySQL executable comments (`/*!50000 DROP TABLE x */`, MariaDB `/*M! … */`) into
+    the code they are, leaving strings, identifiers and ordinary comments as they are."""
+    out: list[str] = []
+    i, n, in_exec = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n:
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 2 if backslash_escapes and c != "`" and text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif c == "#" or (text.startswith("--", i) and (i + 2 >= n or text[i + 2].isspace())):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(text[i:j])
+            i = j
+        elif text.startswith("/*", i):
+            m = _VERSIONED_OPEN.match(text, i)
+            if m and not in_exec:
+                out.append(" ")
+                i, in_exec = m.end(), True
+                continue
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(text[i:j])
+            i = j
+        elif in_exec and text.startswith("*/", i):
+            out.append(" ")
+            i, in_exec = i + 2, False
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _glot_key_column(node: Any) -> bool:
+    return isinstance(node, _glot.exp.Column) and node.name.lower() in _KEY_COLUMNS
+
+
 def _glot_always_true(node: Any) -> bool:
+    """See _pg_always_true."""
     exp = _glot.exp
     if isinstance(node, exp.Paren):
         return _glot_always_true(node.this)
+    if isinstance(node, exp.Not):
+        inner = node.this.this if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+            return _glot_key_column(inner.this)  # `id IS NOT NULL`
+        if not inner.find(exp.Column, exp.Subquery, exp.Func, exp.Placeholder, exp.Parameter):
+            return isinstance(inner, exp.Boolean) and not inner.this or (
+                isinstance(inner, exp.Literal) and inner.this in ("0", "0.0"))
+        return False
+    if isinstance(node, (exp.EQ, exp.GTE, exp.LTE)) and isinstance(node.this, exp.Column) \
+            and node.this == node.expression:
+        return True  # `x = x`
+    if isinstance(node, (exp.GT, exp.GTE)) and _glot_key_column(node.this) \
+            and isinstance(node.expression, exp.Literal) and not node.expression.is_string:
+        op = ">" if isinstance(node, exp.GT) else ">="
+        try:
+            if (op, int(node.expression.this)) in _KEY_ALL_ROWS:
+                return True
+        except ValueError:
+            pass
+    if isinstance(node, (exp.EQ, exp.NEQ)) and isinstance(node.this, exp.Literal) \
+            and isinstance(node.expression, exp.Literal):
+        return (node.this == node.expression) is isinstance(node, exp.EQ)
+    if isinstance(node, (exp.Binary, exp.In, exp.Is, exp.Like)) and not isinstance(
+            node, (exp.And, exp.Or)) and not node.find(
+            exp.Column, exp.Subquery, exp.Func, exp.Placeholder, exp.Parameter):
+        return True  # the same value for every row (`2>1`, `1 IN (1)`, `'a' LIKE '%'`)
     if isinstance(node, exp.Boolean):
         return bool(node.this)
     if isinstance(node, exp.Literal):
@@ -1028,3 +1240,204 @@ _GLOT_HANDLERS: dict[str, Callable[[_Glot, Any], list[Effect]]] = {
     "Use": _nothing,
     "Detach": _nothing,
 }
+
+
+# ---------------------------------------------------------------------------- client commands
+# psql backslash commands and sqlite3 dot-commands are run by the client, not the server: a
+# statement handed to psql or sqlite3 (or to an MCP tool wrapping them) may hold them.
+
+def _psql_split(text: str) -> list[tuple[str, str]]:
+    """[("sql", text) | ("meta", "dt+ users")]: a backslash outside quotes starts a psql
+    meta-command that runs to the end of the line (`\\!` and `\\copy` take the whole line;
+    others end at the next backslash)."""
+    from pglast.parser import scan
+
+    parts: list[tuple[str, str]] = []
+    rest = text
+    while rest:
+        try:
+            toks = scan(rest)
+        except Exception:  # noqa: BLE001 - the SQL parser reports it (fails closed)
+            parts.append(("sql", rest))
+            break
+        bs = next((t for t in toks if t.name == "ASCII_92"), None)
+        if bs is None:
+            parts.append(("sql", rest))
+            break
+        if rest[:bs.start].strip():
+            parts.append(("sql", rest[:bs.start]))
+        eol = rest.find("\n", bs.start)
+        eol = len(rest) if eol < 0 else eol
+        line = rest[bs.start + 1:eol]
+        rest = rest[eol + 1:]
+        while line:
+            name = line.split(None, 1)[0] if line.strip() else ""
+            if name in ("!", "copy") or name.startswith("!") or "\\" not in line[1:]:
+                parts.append(("meta", line))
+                break
+            cut = line.index("\\", 1)
+            parts.append(("meta", line[:cut]))
+            line = line[cut + 1:]
+    return parts
+
+
+_SQLITE_DOT_LINE = re.compile(r"(?m)^[ \t]*\.")
+
+
+def _sqlite_split(text: str) -> list[tuple[str, str]]:
+    """A line that starts with `.` is a sqlite3 dot-command (read as one even inside a
+    statement: stricter than the shell, which only sees it between statements)."""
+    parts: list[tuple[str, str]] = []
+    buf: list[str] = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith("."):
+            if "".join(buf).strip():
+                parts.append(("sql", "\n".join(buf)))
+            buf = []
+            parts.append(("meta", line.lstrip()[1:]))
+        else:
+            buf.append(line)
+    if "".join(buf).strip():
+        parts.append(("sql", "\n".join(buf)))
+    return parts
+
+
+# Client command name → what it does. "read": shows or formats, changes nothing; "none": client
+# state only; "shell": the argument is a shell command; "out": writes output to the file named
+# (`|cmd` pipes to a command); "run": executes a local SQL file; "opaque": cannot be seen through.
+_PSQL_META: dict[str, str] = {
+    **dict.fromkeys(("l", "l+", "list", "list+", "z", "sf", "sf+", "sv", "sv+", "conninfo",
+                     "encoding", "errverbose", "copyright", "?", "h", "help", "echo", "qecho",
+                     "warn", "x", "timing", "pset", "a", "t", "H", "html", "f", "C", "T",
+                     "p", "print", "gdesc", "crosstabview", "lo_list", "dl", "dl+"), "read"),
+    **dict.fromkeys(("set", "unset", "r", "reset", "if", "elif", "else", "endif", "gset",
+                     "q", "quit", "prompt", "bind", "getenv", "setenv", "cd", "watch",
+                     "encoding", "bind_named", "parse", "close_prepared"), "none"),
+    **dict.fromkeys(("!",), "shell"),
+    **dict.fromkeys(("o", "out", "w", "write", "s", "g", "gx"), "out"),
+    **dict.fromkeys(("i", "include", "ir", "include_relative"), "run"),
+    "copy": "copy", "gexec": "gexec", "lo_import": "lo_import", "lo_export": "lo_export",
+    "lo_unlink": "lo_unlink", "password": "password",
+    **dict.fromkeys(("c", "connect", "e", "edit", "ef", "ev"), "opaque"),
+}
+_SQLITE_DOT: dict[str, str] = {
+    **dict.fromkeys(("tables", "table", "schema", "fullschema", "indexes", "indices", "databases",
+                     "dump", "show", "dbinfo", "dbconfig", "lint", "expert", "sha3sum", "help",
+                     "stats", "recover", "print", "headers", "header", "mode", "width", "timer",
+                     "explain", "eqp", "echo", "nullvalue", "separator", "changes", "bail",
+                     "prompt", "timeout", "scanstats", "vfsinfo", "vfslist", "vfsname"), "read"),
+    **dict.fromkeys(("quit", "exit", "cd", "parameter", "param", "limit", "binary", "print"),
+                    "none"),
+    **dict.fromkeys(("shell", "system"), "shell"),
+    **dict.fromkeys(("output", "once", "log", "backup", "save", "clone", "trace"), "out"),
+    "read": "run", "import": "import", "restore": "restore", "load": "load",
+    **dict.fromkeys(("open", "excel", "archive", "ar", "session", "connection", "edit",
+                     "testcase", "check", "selftest", "iotrace", "filectrl", "imposter"),
+                    "opaque"),
+}
+
+
+def _local_path(path: str) -> str:
+    path = os.path.expanduser(path.strip().strip("'\""))
+    return os.path.normpath(os.path.join(os.getcwd(), path))
+
+
+def _local_shell(an: _Base, client: str, command: str) -> list[Effect]:
+    """A command the database client runs on this machine: analyse it as shell."""
+    try:
+        from .shell import analyze_shell
+        return analyze_shell(command, os.getcwd(), os.environ)
+    except Exception as exc:  # noqa: BLE001 - an unparseable command is opaque, never allowed
+        return [an.opaque(f"{client} shell command",
+                          f"{client} runs a shell command that could not be analysed "
+                          f"({type(exc).__name__})")]
+
+
+def _client_command(an: _Base, client: str, lead: str, table: dict[str, str],
+                    line: str) -> list[Effect]:
+    from .paths import path_effect, read_effect
+
+    stripped = line.strip()
+    name, _, arg = stripped.partition(" ")
+    if name.startswith("!") and lead == "\\":  # `\!ls` needs no space
+        name, arg = "!", stripped[1:]
+    arg = arg.strip()
+    kind = table.get(name) or table.get(name.rstrip("+S")) or (
+        "read" if lead == "\\" and re.fullmatch(r"d[A-Za-z]*[+S]*x?", name) else None)
+    shown = f"{lead}{name}"
+    if kind == "read":
+        return [an.eff(Verb.READ, f"{client} {shown}", detail=f"{client} {shown} (client command)")]
+    if kind == "none" or (kind == "out" and not arg):
+        return []  # client state, or `\g` with no file: runs the query buffer (analysed above)
+    if kind == "shell":
+        return _local_shell(an, client, arg)
+    if kind == "out":
+        if arg.startswith("|"):
+            return _local_shell(an, client, arg[1:])
+        if arg.startswith("-"):  # `.once -x` opens a spreadsheet: runs a program
+            return [an.opaque(f"{client} {shown}", f"{client} {shown} {arg} opens a program")]
+        return [path_effect(_local_path(arg.split()[0]), Verb.CREATE,
+                            detail=f"{client} {shown} writes a local file")]
+    if kind == "run":
+        if arg.startswith("|"):
+            return _local_shell(an, client, arg[1:])
+        return [an.eff(Verb.EXECUTE, f"sql file {arg}", reversible=False,
+                       detail=f"{client} {shown} runs a SQL file")]
+    if kind == "gexec":
+        return [an.opaque("sql", "\\gexec runs each value the query returns as a statement")]
+    if kind == "copy":
+        return _psql_copy(an, arg)
+    if kind == "import":
+        words = arg.split()
+        table_name = words[-1] if len(words) >= 2 else "?"
+        return [an.eff(Verb.CREATE, f"table {table_name}", scope=Scope.MANY,
+                       detail=f"{client} {shown} loads a local file")]
+    if kind == "restore":
+        return [an.eff(Verb.REPLACE, "database", scope=Scope.ALL, reversible=False,
+                       stateful=True, risks=_MASS,
+                       detail=f"{client} {shown} replaces the database with a backup")]
+    if kind == "load":
+        return [an.eff(Verb.EXECUTE, f"extension {arg}", reversible=False, risks=_HOST,
+                       detail=f"{client} {shown} loads native code into the client")]
+    if kind == "lo_import":
+        path = _local_path(arg.split()[0]) if arg else "?"
+        return [read_effect(path, detail=f"{client} {shown} reads a local file"),
+                an.eff(Verb.CREATE, "large object", detail=f"{client} {shown}")]
+    if kind == "lo_export":
+        words = arg.split()
+        return [path_effect(_local_path(words[-1]), Verb.CREATE,
+                            detail=f"{client} {shown} writes a local file")] if len(words) > 1 \
+            else [an.opaque(f"{client} {shown}", "lo_export without a file")]
+    if kind == "lo_unlink":
+        return [an.eff(Verb.DELETE, "large object", reversible=False, stateful=True,
+                       detail=f"{client} {shown}")]
+    if kind == "password":
+        return [an.eff(Verb.PRIVILEGE, f"role {arg or '(current)'}",
+                       detail=f"{client} {shown} changes a password")]
+    return [an.opaque(f"{client} {shown}", f"{client} client command {shown} not analysed")]
+
+
+def _psql_copy(an: _Base, arg: str) -> list[Effect]:
+    """`\\copy` is COPY with the file (or program) on this machine, not the server."""
+    from .paths import path_effect, read_effect
+
+    try:
+        tree = json.loads(_pg_parser()("COPY " + arg))
+        k = _kind(tree["stmts"][0]["stmt"])
+        assert k is not None and k[0] == "CopyStmt"
+    except Exception:  # noqa: BLE001
+        return [an.opaque("psql \\copy", "\\copy arguments not understood")]
+    b = k[1]
+    what = f"table {_rel(b['relation'])}" if b.get("relation") else "query"
+    target = b.get("filename")
+    if b.get("is_program") and target:
+        return _local_shell(an, "psql", target)
+    if b.get("is_from"):
+        out = [an.eff(Verb.CREATE, what, scope=Scope.MANY, detail="\\copy FROM a local file")]
+        if target and target not in ("stdin", "pstdin"):
+            out.append(read_effect(_local_path(target), detail="\\copy reads it"))
+        return out
+    if target and target not in ("stdout", "pstdout"):
+        return [path_effect(_local_path(target), Verb.CREATE, detail="\\copy writes it"),
+                an.eff(Verb.READ, what, detail="\\copy TO a local file")]
+    return [an.eff(Verb.READ, what, detail="\\copy TO STDOUT")]

@@ -190,8 +190,11 @@ def _script(head: Word, args: list[Word], ctx: Ctx, stdin: Stream = TTY) -> Stre
                   run_text=_run_text)
         ctx.emit(run_content(cmd, held, ap, None))
         return UNKNOWN
-    ctx.emit([fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
-                     detail=" ".join([head.show, *(a.show for a in args)])[:120])])
+    from .programs.interp import project_task
+
+    ctx.emit(project_task(ap, [a.text for a in args]) + [
+        fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
+               detail=" ".join([head.show, *(a.show for a in args)])[:120])])
     return UNKNOWN
 
 

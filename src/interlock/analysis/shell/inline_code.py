@@ -321,7 +321,9 @@ SCRIPT_SHELL = {"system", "exec", "execSync", "child_process.execSync", "cp.exec
 SCRIPT_DELETE = {"unlink", "rmtree", "rm_rf", "FileUtils.rm_rf", "FileUtils.rm_r", "FileUtils.rm",
                  "fs.rmSync", "fs.rmdirSync", "fs.unlinkSync", "rmSync", "rmdirSync",
                  "unlinkSync", "fs.rm", "File.delete", "os.remove", "rmdir", "remove_tree",
-                 "File::Path::remove_tree", "Dir.rmdir", "FileUtils.remove_dir"}
+                 "File::Path::remove_tree", "Dir.rmdir", "FileUtils.remove_dir",
+                 "Deno.remove", "Deno.removeSync", "removeSync", "fs.rmdir", "fs.unlink",
+                 "fsPromises.rm", "fs.promises.rm"}
 
 
 # Calls that open a network connection in perl/ruby/node/php/lua: commands the code runs
@@ -387,6 +389,9 @@ def script(lang: str, code: str, cmd: Cmd) -> list[Effect]:
                           (Target("host", net),) if net != "unknown host" else (),
                           risks=(Risk.REMOTE_CODE, Risk.CATASTROPHIC), reversible=False,
                           detail=f"{lang} code connects a shell to the network"))
+    if lang == "tclsh":  # Tcl: `exec prog args…` runs a program (words, no shell)
+        for m in re.finditer(r"(?:^|[;\[\n{])\s*exec\s+([^;\]\n}]+)", code):
+            cmd.run_text(cmd, m.group(1).strip(), stdin=stdin, ctx=run_ctx, detail="tcl exec")
     if "`" in code and lang in ("perl", "ruby", "php"):
         for bt in re.findall(r"`([^`]*)`", code):
             cmd.run_text(cmd, bt, stdin=stdin, ctx=run_ctx, detail=f"{lang} backticks")

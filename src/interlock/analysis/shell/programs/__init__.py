@@ -30,12 +30,30 @@ _ALIASES = (
 def _registry() -> dict[str, Handler]:
     global _REGISTRY
     if _REGISTRY is None:
-        from . import (builtins, cloud, codecs, containers, databases, files, git, iac, interlock_cmd,
-                       interp, kube, network, packages, readonly, system, wrappers)
+        from . import (
+            builtins,
+            cloud,
+            codecs,
+            containers,
+            databases,
+            editors,
+            files,
+            git,
+            iac,
+            interlock_cmd,
+            interp,
+            kube,
+            network,
+            packages,
+            platforms,
+            readonly,
+            system,
+            wrappers,
+        )
 
         reg: dict[str, Handler] = {}
         for mod in (readonly, builtins, files, codecs, wrappers, interp, network, git, kube, cloud, iac,
-                    containers, system, databases, packages, interlock_cmd):
+                    containers, system, databases, packages, editors, platforms, interlock_cmd):
             reg.update(mod.HANDLERS)
         _REGISTRY = reg
     return _REGISTRY

@@ -201,9 +201,12 @@ def gcloud(cmd: Cmd) -> list[Effect]:
     op = pos[vi] if vi >= 0 else ""
     res = f"gcp {group} {name}"
     detail = f"gcloud {group} {op}".strip()
-    if any(g in pos[: vi + 1] for g, _ in GCLOUD_SECRET) and any(
-            (g in pos and s in pos) for g, s in GCLOUD_SECRET):
+    if any(g in pos and s in pos for g, s in GCLOUD_SECRET):
         return [fx.eff(Verb.READ_SECRET, res, targets, detail=detail)]
+    if pos[:1] == ["storage"] and len(pos) > 1:
+        return _gcloud_storage(o, pos, targets, cmd)
+    if pos[:2] == ["logging", "read"]:
+        return [fx.eff(Verb.READ, "gcp logging", targets, detail="gcloud logging read")]
     if verb is None:
         if pos and pos[0] in ("config", "info", "version", "help", "topic", "components"):
             v2 = Verb.UPDATE if "set" in pos or "install" in pos else Verb.READ
@@ -224,6 +227,52 @@ def gcloud(cmd: Cmd) -> list[Effect]:
         targets = (Target("gcp_project", name),)
     return [fx.eff(verb, res, targets, detail=detail, risks=tuple(risks), scope=scope,
                    stateful=stateful)]
+
+
+# gcloud storage works like gsutil: unix-style verbs on gs:// URLs.
+GCLOUD_STORAGE: dict[str, Verb] = {
+    **{v: Verb.READ for v in ("ls", "cat", "du", "hash", "objects", "buckets", "sign-url")},
+    "rm": Verb.DELETE, "cp": Verb.UPDATE, "mv": Verb.UPDATE, "rsync": Verb.UPDATE,
+}
+
+
+def _gcloud_storage(o: object, pos: list[str], targets: tuple[Target, ...],
+                    cmd: Cmd) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    op = pos[1]
+    urls = [p for p in pos[2:] if p.startswith("gs://")]
+    tg = targets + tuple(Target("bucket", u[5:].split("/", 1)[0]) for u in urls)
+    res = f"gcp storage {urls[-1] if urls else '*'}"
+    d = f"gcloud storage {op}"
+    verb = GCLOUD_STORAGE.get(op)
+    if op in ("objects", "buckets") and len(pos) > 2:
+        verb = _op_verb(pos[2])
+        d += f" {pos[2]}"
+    if verb is None:
+        return [opaque(res, f"{d}: unknown", tg)]
+    whole = any(u[5:].partition("/")[2].strip("/*") == "" for u in urls)
+    if verb is Verb.DELETE and (o.has("-r", "-R", "--recursive") and whole or
+                                op == "buckets"):
+        return [fx.eff(Verb.DELETE, res, tg, scope=Scope.ALL, stateful=True,
+                       risks=(Risk.MASS_DESTRUCTION,), detail=d + " (every object)")]
+    if verb is Verb.DELETE:
+        return [fx.eff(Verb.DELETE, res, tg, stateful=True, detail=d)]
+    if op == "rsync" and o.has("--delete-unmatched-destination-objects"):
+        return [fx.eff(Verb.DELETE, res, tg, scope=Scope.MANY, stateful=True, detail=d + " --delete")]
+    out: list[Effect] = []
+    if op in ("cp", "mv", "rsync") and len(pos) > 3:
+        for src in pos[2:-1]:  # local credentials copied to a bucket leave the machine
+            if src.startswith("gs://") or src == "-":
+                continue
+            e = fx.path_read(cmd.ctx, Word(src), recursive=True)
+            out.append(e)
+            if e.verb is Verb.READ_SECRET and pos[-1].startswith("gs://"):
+                out.append(fx.eff(Verb.UPDATE, f"network send of {src}", tg,
+                                  risks=(Risk.CATASTROPHIC,), reversible=False,
+                                  detail=f"secret uploaded to {pos[-1]} ({d})"))
+    return out + [fx.eff(verb, res, tg, detail=d)]
 
 
 def az(cmd: Cmd) -> list[Effect]:

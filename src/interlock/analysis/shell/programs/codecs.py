@@ -152,14 +152,53 @@ def openssl(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, "command openssl", detail=" ".join(args[:3]))]
 
 
+_TR_ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "-": "-"}
+
+
+def _tr_set(spec: str) -> str | None:
+    """A tr SET with ranges (`a-z`) and simple escapes; None for classes and the like."""
+    chars: list[str] = []
+    i = 0
+    while i < len(spec):
+        c = spec[i]
+        if c == "[" or DYN in c:
+            return None
+        if c == "\\":
+            if i + 1 >= len(spec) or spec[i + 1] not in _TR_ESC:
+                return None
+            chars.append(_TR_ESC[spec[i + 1]])
+            i += 2
+            continue
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            lo, hi = ord(c), ord(spec[i + 2])
+            if hi < lo or hi - lo > 256:
+                return None
+            chars.extend(chr(x) for x in range(lo, hi + 1))
+            i += 3
+            continue
+        chars.append(c)
+        i += 1
+    return "".join(chars)
+
+
 def tr(cmd: Cmd) -> list[Effect]:
     src = cmd.stdin.literal
     args = [w.text for w in cmd.args]
     if src is not None and len(args) == 2 and not any(a.startswith("-") for a in args):
-        a, b = args
-        if len(a) == len(b) and "\\" not in a + b and "-" not in a + b and "[" not in a + b:
-            cmd.stdout = _lit(src.translate(str.maketrans(a, b)))
+        a, b = _tr_set(args[0]), _tr_set(args[1])
+        if a and b:
+            b = b + b[-1] * (len(a) - len(b)) if len(b) < len(a) else b[: len(a)]
+            # later duplicates in SET1 do not override earlier ones
+            table = {}
+            for x, y in zip(a, b):
+                table.setdefault(ord(x), y)
+            cmd.stdout = _lit(src.translate(table))
             return [fx.eff(Verb.READ, "command tr", detail="translates text")]
+    if src is not None and len(args) == 2 and args[0] in ("-d", "--delete"):
+        d = _tr_set(args[1])
+        if d:
+            cmd.stdout = _lit(src.translate({ord(x): None for x in d}))
+            return [fx.eff(Verb.READ, "command tr", detail="deletes characters")]
     cmd.stdout = _unknown_input(cmd)
     return [fx.eff(Verb.READ, "command tr", detail="translates text")]
 

@@ -54,6 +54,9 @@ def docker(cmd: Cmd) -> list[Effect]:
     if verb is None:
         return [opaque(f"docker {what}", f"{cmd.name} {group} {sub}: unknown", targets)]
     texts = [w.text for w in args]
+    # short flags given together (`prune -af`): look at each letter
+    texts += ["-" + ch for t in texts if t.startswith("-") and not t.startswith("--")
+              and len(t) > 2 for ch in t[1:]]
     risks: list[Risk] = []
     scope, stateful = Scope.ONE, False
     detail = f"{cmd.name} {'compose ' if compose and cmd.name == 'docker' else ''}{group + ' ' if group else ''}{sub}"

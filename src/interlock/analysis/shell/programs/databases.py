@@ -3,6 +3,8 @@ connection arguments (host, db, URL) and PG*/MYSQL_* variables."""
 
 from __future__ import annotations
 
+import re
+
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import parse
@@ -55,13 +57,44 @@ def psql(cmd: Cmd) -> list[Effect]:
                         o.get("-p", "--port") or cmd.var("PGPORT"),
                         o.get("-U", "--username") or cmd.var("PGUSER") or (pos[1] if len(pos) > 1 else None),
                         dbname)
+    if o.has("-l", "--list") and not o.has("-c", "--command", "-f", "--file"):
+        return [fx.eff(Verb.READ, "database list", _db_targets(database), detail="psql -l")]
     return _client(cmd, o.all("-c", "--command"), o.all("-f", "--file"), "postgres", database)
+
+
+# Client meta-commands (psql `\dt`, sqlite3 `.tables`) that only show things; `\!` and
+# `.shell`/`.system` run shell commands; any other meta-command is not looked into.
+META_READ = {"\\d", "\\dt", "\\dt+", "\\d+", "\\l", "\\l+", "\\list", "\\du", "\\dn",
+             "\\df", "\\dv", "\\di", "\\ds", "\\dx", "\\dp", "\\z", "\\conninfo",
+             "\\x", "\\timing", "\\encoding", "\\echo", "\\q", "\\?", "\\h", "\\dT", "\\db",
+             "\\dm", "\\dE", "\\dg", "\\drds", "\\sf", "\\sv",
+             ".tables", ".schema", ".dump", ".indexes", ".indices", ".headers", ".mode",
+             ".databases", ".dbinfo", ".show", ".help", ".fullschema", ".width", ".timer",
+             ".stats", ".quit", ".exit", ".lint", ".eqp", ".explain", ".print", ".bail",
+             ".changes", ".nullvalue", ".separator", ".echo"}
+META_SHELL = {"\\!", ".shell", ".system"}
+
+
+def _meta(cmd: Cmd, stmt: str, database: str | None) -> list[Effect]:
+    assert cmd.run_text is not None
+    head, _, rest = stmt.strip().partition(" ")
+    if head in META_SHELL:
+        cmd.run_text(cmd, rest, detail=f"{cmd.name} {head}")
+        return []
+    if head in META_READ:
+        return [fx.eff(Verb.READ, f"database {database or '(default)'}",
+                       _db_targets(database), detail=f"{cmd.name} {head}")]
+    return [opaque(f"database {database or '(default)'}", f"{cmd.name} {head}: meta-command",
+                   _db_targets(database))]
 
 
 def _client(cmd: Cmd, statements: list[str], files: list[str], dialect: str,
             database: str | None) -> list[Effect]:
     out: list[Effect] = []
     for s in statements:
+        if s.lstrip().startswith(("\\", ".")) and DYN not in s:
+            out.extend(_meta(cmd, s, database))
+            continue
         out.extend(_sql(s, dialect, database, cmd))
     for f in files:
         if f == "-":
@@ -73,7 +106,12 @@ def _client(cmd: Cmd, statements: list[str], files: list[str], dialect: str,
         return out
     s = cmd.stdin
     if s.kind == "literal":
-        return out + _sql(s.text, dialect, database, cmd)
+        lines = s.text.split("\n")
+        metas = [ln for ln in lines if ln.lstrip().startswith(("\\", "."))]
+        for m in metas:
+            out.extend(_meta(cmd, m, database))
+        sql = "\n".join(ln for ln in lines if ln not in metas)
+        return out + (_sql(sql, dialect, database, cmd) if sql.strip() or not metas else [])
     if s.kind in ("file", "secret"):
         return out + [fx.eff(Verb.EXECUTE, f"sql file {s.text}", _db_targets(database),
                              detail=f"{cmd.name} < file")]
@@ -105,8 +143,8 @@ def sqlite3(cmd: Cmd) -> list[Effect]:
     path = cmd.ctx.abspath(db) if db and db != ":memory:" and not pos[0].dynamic else db
     database = f"sqlite://{path}" if path else None
     sql = [" ".join(w.text for w in pos[1:])] if len(pos) > 1 else []
-    sql = [s for s in o.all("-cmd") if not s.startswith(".")] + sql
-    return _client(cmd, [s for s in sql if not s.lstrip().startswith(".")], [], "sqlite", database)
+    sql = o.all("-cmd") + sql
+    return _client(cmd, sql, [], "sqlite", database)
 
 
 def pg_tool(cmd: Cmd) -> list[Effect]:
@@ -214,7 +252,21 @@ def mongo(cmd: Cmd) -> list[Effect]:
             "remove({})" in code.replace(" ", ""):
         return [fx.eff(Verb.DELETE, res, tg, scope=Scope.ALL, stateful=True,
                        risks=(Risk.MASS_DESTRUCTION,), detail="mongo drop/delete everything")]
+    calls = re.findall(r"\.\s*(\w+)\s*\(", code)
+    if calls and all(c in MONGO_READ for c in calls) and "$out" not in code and \
+            "$merge" not in code:
+        return [fx.eff(Verb.READ, res, tg, detail=f"{cmd.name} --eval (reads)")]
     return [opaque(res, f"{cmd.name} --eval {code[:60]}", tg)]
+
+
+# mongo shell methods that only read.
+MONGO_READ = {"find", "findOne", "count", "countDocuments", "estimatedDocumentCount", "stats",
+              "getCollectionNames", "getCollectionInfos", "aggregate", "getIndexes", "explain",
+              "distinct", "toArray", "limit", "sort", "skip", "pretty", "forEach", "map",
+              "serverStatus", "hostInfo", "version", "getName", "listCollections",
+              "isMaster", "hello", "ping", "printjson", "print", "getSiblingDB",
+              "getCollection", "dataSize", "storageSize", "totalIndexSize", "currentOp",
+              "getUsers", "getRoles", "status", "itcount", "next", "hasNext"}
 
 
 HANDLERS: dict[str, Handler] = {

@@ -179,19 +179,93 @@ def _device_wipe(what: str) -> Handler:
     return handle
 
 
+# Volume managers and disk tools: subcommand/flag words that destroy what a device or volume
+# holds (first match wins), and the words that only look. Anything else changes the host's storage.
+VOLUME_TOOLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "cryptsetup": (frozenset({"luksFormat", "erase", "luksErase", "reencrypt", "luksKillSlot"}),
+                   frozenset({"status", "luksDump", "isLuks", "luksUUID", "--help", "--version"})),
+    "lvremove": (frozenset({"*"}), frozenset()), "vgremove": (frozenset({"*"}), frozenset()),
+    "pvremove": (frozenset({"*"}), frozenset()),
+    "zpool": (frozenset({"destroy", "labelclear"}), frozenset({"list", "status", "iostat",
+                                                               "get", "history", "events"})),
+    "zfs": (frozenset({"destroy"}), frozenset({"list", "get", "diff", "holds", "userspace"})),
+    "mdadm": (frozenset({"--zero-superblock", "--create", "-C"}),
+              frozenset({"--detail", "-D", "--examine", "-E", "--query", "-Q"})),
+    "hdparm": (frozenset({"--security-erase", "--security-erase-enhanced", "--trim-sector-ranges",
+                          "--write-sector"}),
+               frozenset({"-I", "-i", "-t", "-T", "-g", "-C"})),
+    "nvme": (frozenset({"format", "sanitize", "delete-ns"}), frozenset({"list", "id-ctrl",
+                                                                       "smart-log", "id-ns"})),
+    "btrfs": (frozenset({"delete"}), frozenset({"show", "list", "df", "usage", "status"})),
+}
+
+VOLUME_MASS = {"lvremove", "zfs", "btrfs"}
+
+
+def _volume_tool(name: str) -> Handler:
+    wipes, reads = VOLUME_TOOLS[name]
+
+    def handle(cmd: Cmd) -> list[Effect]:
+        texts = [w.text for w in cmd.args]
+        ops = [t for t in texts if not t.startswith("-")]
+        if any(t in wipes for t in texts) or "*" in wipes:
+            what = next((t for t in reversed(ops) if t not in wipes), "(unknown)")
+            # a logical volume or dataset is a store's worth of data; a device wipe is the host's
+            risk = Risk.MASS_DESTRUCTION if name in VOLUME_MASS else Risk.CATASTROPHIC
+            return [fx.eff(Verb.DELETE, f"device {what}", (Target("path", what),),
+                           scope=Scope.ALL, stateful=True, risks=(risk,),
+                           detail=f"{cmd.name} {' '.join(texts)[:60]}: destroys what it holds")]
+        if not texts or any(t in reads for t in texts[:2]):
+            return [fx.eff(Verb.READ, f"storage ({name})", detail=cmd.argv_text[:80])]
+        return [fx.eff(Verb.UPDATE, f"storage ({name})", detail=cmd.argv_text[:80])]
+
+    return handle
+
+
 def sed(cmd: Cmd) -> list[Effect]:
     o = parse(cmd.args, "efl", _L({"--expression", "--file", "--line-length"}))
     inplace = any(k.startswith("-i") or k.startswith("--in-place") for k in o.flags) or any(
         k == "-i" for k in o.flags)
     files = o.pos if (o.has("-e", "--expression", "-f", "--file")) else o.pos[1:]
+    scripts = o.all("-e", "--expression") or ([o.pos[0].text] if o.pos and not o.has(
+        "-f", "--file") else [])
+    runs = _sed_runs(cmd, scripts, o.all("-f", "--file"), files)
     if inplace:
-        return [fx.path_change(cmd.ctx, f, Verb.UPDATE, detail="sed -i") for f in files] or \
+        return runs + [fx.path_change(cmd.ctx, f, Verb.UPDATE, detail="sed -i") for f in files] or \
             [fx.eff(Verb.READ, "command sed")]
-    out = [fx.path_read(cmd.ctx, f) for f in files]
+    out = runs + [fx.path_read(cmd.ctx, f) for f in files]
     if any(e.verb is Verb.READ_SECRET for e in out) or cmd.stdin.kind == "secret":
         cmd.stdout = cmd.stdin if cmd.stdin.kind == "secret" else fx.stream_of_read(
             next(e for e in out if e.verb is Verb.READ_SECRET), files[0])
     return out or [fx.eff(Verb.READ, "command sed")]
+
+
+def _sed_runs(cmd: Cmd, scripts: list[str], script_files: list[str],
+              files: list[Word]) -> list[Effect]:
+    """GNU sed runs shell commands (`e CMD`, `s/…/…/e`) and writes files (`w FILE`)."""
+    from .sedscript import scan
+
+    assert cmd.run_text is not None
+    out: list[Effect] = []
+    for f in script_files:  # a script we cannot see may hold `e` commands
+        out.append(fx.eff(Verb.EXECUTE, f"sed script {f}", (Target("path", cmd.ctx.abspath(f)),)
+                          if DYN not in f and cmd.ctx.abspath(f) else (), detail="sed -f"))
+    for text in scripts:
+        sc = scan(text)
+        if not sc.ok and ("e" in text or "w" in text):
+            out.append(opaque("command sed", f"sed script not understood: {text[:60]}",
+                              risks=frozenset({Risk.DYNAMIC}) if DYN in text else frozenset()))
+        for run in sc.runs:
+            if run is None and cmd.stdin.kind == "literal" and not files:
+                cmd.run_text(cmd, cmd.stdin.text, detail="sed e (input lines)")
+            elif run is None:
+                out.append(opaque("command sed", "sed runs the pattern space as a shell command",
+                                  risks=frozenset({Risk.DYNAMIC})))
+            else:
+                cmd.run_text(cmd, run, detail="sed e")
+        out.extend(fx.path_change(cmd.ctx, Word(w), Verb.UPDATE, detail="sed w")
+                   for w in sc.writes if w and w not in ("/dev/stdout", "/dev/stderr"))
+    return out
 
 
 def find(cmd: Cmd) -> list[Effect]:
@@ -352,6 +426,7 @@ HANDLERS.update({
     "fdisk": _device_wipe("partitioning"), "sfdisk": _device_wipe("partitioning"),
     "parted": _device_wipe("partitioning"), "gdisk": _device_wipe("partitioning"),
     "sgdisk": _device_wipe("partitioning"), "blkdiscard": _device_wipe("blkdiscard"),
+    **{n: _volume_tool(n) for n in VOLUME_TOOLS},
     "tar": archive, "unzip": archive, "zip": archive, "7z": archive, "unrar": archive,
     "gzip": gzip_like, "gunzip": gzip_like, "bzip2": gzip_like, "xz": gzip_like,
     "zstd": gzip_like, "bunzip2": gzip_like, "unxz": gzip_like,

@@ -23,6 +23,58 @@ GIT_EXEC_KEYS = {"core.hookspath", "core.sshcommand", "core.fsmonitor", "core.pa
                  "diff.external", "gpg.program", "core.askpass", "init.templatedir"}
 
 
+# Settings whose value is a shell command git runs (`!cmd` for helpers and aliases), and the
+# environment variables that do the same: `git -c core.pager='rm -rf ~' log` runs rm.
+GIT_SHELL_KEYS = {"core.pager", "core.sshcommand", "core.fsmonitor", "core.editor",
+                  "sequence.editor", "diff.external", "gpg.program", "core.askpass",
+                  "core.gitproxy", "credential.helper", "pager.log", "pager.diff", "pager.show",
+                  "interactive.difffilter", "gpg.ssh.program", "uploadpack.packobjectshook"}
+GIT_SHELL_ENV = ("GIT_PAGER", "PAGER", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "EDITOR", "VISUAL",
+                 "GIT_SSH_COMMAND", "GIT_SSH", "GIT_EXTERNAL_DIFF", "GIT_ASKPASS",
+                 "SSH_ASKPASS", "GIT_PROXY_COMMAND")
+# Per-command settings through the environment that we do not read one by one.
+GIT_CONFIG_ENV = ("GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG_GLOBAL",
+                  "GIT_CONFIG_SYSTEM", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR")
+
+
+def _configured_commands(cmd: Cmd, settings: list[str], repo_t: tuple[Target, ...]) -> list[Effect]:
+    """Run the shell commands that `-c key=value` and GIT_* variables hand to git."""
+    assert cmd.run_text is not None
+    out: list[Effect] = []
+    for kv in settings:
+        key, _, value = kv.partition("=")
+        key = key.lower()
+        if key in GIT_SHELL_KEYS and value:
+            cmd.run_text(cmd, value.removeprefix("!"), detail=f"git -c {key}")
+        elif key == "core.hookspath":
+            out.append(fx.eff(Verb.EXECUTE, f"git hooks in {value}", repo_t,
+                              detail="git -c core.hooksPath (runs those hooks)"))
+        elif key.startswith(("filter.", "diff.", "merge.")) and key.endswith(
+                (".clean", ".smudge", ".process", ".textconv", ".command", ".driver")):
+            cmd.run_text(cmd, value, detail=f"git -c {key}")
+    for var in GIT_SHELL_ENV:
+        v = cmd.var(var)
+        if v:
+            cmd.run_text(cmd, v, detail=f"{var} for git")
+    if any(cmd.var(v) is not None for v in GIT_CONFIG_ENV):
+        out.append(fx.eff(Verb.EXECUTE, "git configuration from the environment", repo_t,
+                          detail="GIT_CONFIG_* may name programs git runs"))
+    return out
+
+
+def _alias(cmd: Cmd, value: str, sub: str, args: list, repo_t: tuple[Target, ...]) -> list[Effect]:
+    """`git -c alias.x='!rm -rf ~' x`: the alias is what runs."""
+    from .wrappers import _quote
+
+    assert cmd.run_text is not None
+    tail = " ".join(w.text if w.dynamic else _quote(w.text) for w in args)
+    if value.startswith("!"):
+        cmd.run_text(cmd, f"{value[1:]} {tail}".strip(), detail=f"git alias {sub}")
+        return [fx.eff(Verb.EXECUTE, f"git alias {sub}", repo_t, detail=f"!{value[1:80]}")]
+    cmd.run_text(cmd, f"git {value} {tail}".strip(), detail=f"git alias {sub}")
+    return []
+
+
 def git(cmd: Cmd) -> list[Effect]:
     o = parse(cmd.args, "Cc", frozenset({"--git-dir", "--work-tree", "--namespace",
                                          "--exec-path", "--config-env"}), stop_at_operand=True)
@@ -33,13 +85,48 @@ def git(cmd: Cmd) -> list[Effect]:
     if not o.rest:
         return [fx.eff(Verb.READ, "command git")]
     sub, args = o.rest[0].text, o.rest[1:]
+    extra = _configured_commands(cmd, o.all("-c"), repo_t)
+    if o.has("--config-env", "--exec-path"):
+        extra.append(fx.eff(Verb.EXECUTE, "git configuration from the environment", repo_t,
+                            detail="git --config-env/--exec-path may name programs git runs"))
+    alias = next((kv.partition("=")[2] for kv in reversed(o.all("-c"))
+                  if kv.partition("=")[0].lower() == f"alias.{sub.lower()}"), None)
+    if alias is not None:
+        return extra + _alias(cmd, alias, sub, args, repo_t)
+    return extra + _git_sub(cmd, sub, args, repo, repo_t)
+
+
+def _git_sub(cmd: Cmd, sub: str, args: list, repo: str | None,
+             repo_t: tuple[Target, ...]) -> list[Effect]:
+    ctx = cmd.ctx
     res = f"git repo {repo or '(unknown)'}"
+    if sub == "submodule" and args and args[0].text == "foreach":
+        assert cmd.run_text is not None
+        rest = [w for w in args[1:] if w.text not in ("--recursive", "--quiet", "-q")]
+        if rest:
+            cmd.run_text(cmd, " ".join(w.text for w in rest), detail="git submodule foreach")
+        return [fx.eff(Verb.UPDATE, res, repo_t, detail="git submodule foreach")]
+    if sub == "bisect" and args[:1] and args[0].text == "run" and len(args) > 1:
+        assert cmd.run_words is not None
+        cmd.run_words(cmd, args[1:])
+        return [fx.eff(Verb.UPDATE, res, repo_t, detail="git bisect run")]
+    if sub == "rebase":
+        assert cmd.run_text is not None
+        texts = [w.text for w in args]
+        for i, t in enumerate(texts):
+            if t in ("-x", "--exec") and i + 1 < len(texts):
+                cmd.run_text(cmd, texts[i + 1], detail="git rebase --exec")
+            elif t.startswith("--exec="):
+                cmd.run_text(cmd, t[len("--exec="):], detail="git rebase --exec")
     a = parse(args, "mCcFteSAbBuUoOXsrjn", frozenset({"--message", "--file", "--author",
                                                         "--date", "--upstream", "--onto",
                                                         "--strategy", "--branch", "--depth",
                                                         "--repo", "--push-option", "-o"}))
     if sub == "push":
         return _push(a, repo_t)
+    if sub == "reflog" and a.pos[:1] and a.pos[0].text in ("expire", "delete"):
+        return [fx.eff(Verb.DELETE, f"{res} reflog", repo_t, scope=Scope.MANY,
+                       detail=f"git reflog {a.pos[0].text} (drops recovery points)")]
     if sub == "reset":
         if a.has("--hard", "--merge", "--keep"):
             return [fx.eff(Verb.DELETE, res, repo_t, detail="git reset --hard (discards local changes)",

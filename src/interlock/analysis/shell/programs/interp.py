@@ -139,8 +139,19 @@ def _script_operand(cmd: Cmd, w: Word, lang: str) -> list[Effect]:
     held = cmd.ctx.line.files.get(ap)
     if held is not None:
         return run_content(cmd, held, ap, lang)
-    return [fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
-                   detail=cmd.argv_text[:120])]
+    return project_task(ap, [a.text for a in cmd.args[cmd.args.index(w) + 1 :]]) + [
+        fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),), detail=cmd.argv_text[:120])]
+
+
+def project_task(path: str, args: list[str]) -> list[Effect]:
+    """`python manage.py flush`, `php artisan db:wipe`, `bin/rails db:drop`: the script is the
+    project's own, but the task it names is well known."""
+    from .platforms import framework_effects
+
+    base = path.rsplit("/", 1)[-1]
+    if base in ("rails", "rake") and "/bin/" not in path + "/":
+        return []
+    return framework_effects(base, args) or []
 
 
 def shell(cmd: Cmd) -> list[Effect]:
@@ -259,7 +270,11 @@ def runner(cmd: Cmd) -> list[Effect]:
     ap = cmd.ctx.abspath(d) if d else cmd.ctx.cwd
     targets = (Target("path", ap),) if ap else ()
     what = " ".join(w.show for w in o.pos) or "default target"
-    return [fx.eff(Verb.EXECUTE, f"{cmd.name} {what}", targets, detail=cmd.argv_text[:120])]
+    from .platforms import framework_effects
+
+    task = framework_effects(cmd.name, [w.text for w in cmd.args]) if cmd.name == "rake" else None
+    return (task or []) + [fx.eff(Verb.EXECUTE, f"{cmd.name} {what}", targets,
+                                  detail=cmd.argv_text[:120])]
 
 
 def source(cmd: Cmd) -> list[Effect]:

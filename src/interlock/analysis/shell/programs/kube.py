@@ -75,6 +75,9 @@ def kubectl(cmd: Cmd) -> list[Effect]:
         return [fx.eff(Verb.READ, "kubeconfig", targets, detail=f"kubectl config {kind}")]
     if sub == "auth" and kind not in ("can-i", "whoami"):
         verb = Verb.UPDATE
+    if sub == "rollout" and kind in ("status", "history"):  # watching a rollout changes nothing
+        return [fx.eff(Verb.READ, f"k8s/{'/'.join(rest[1:2]) or '*'}", targets,
+                       detail=f"kubectl rollout {kind}")]
     if verb is Verb.READ:
         out_fmt = (o.get("-o", "--output") or "")
         if kind.rstrip("s") == "secret" and (sub == "describe" or out_fmt.split("=")[0] in (

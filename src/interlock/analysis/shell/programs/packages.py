@@ -37,12 +37,41 @@ _FLAG_SUBS = {"-i": Verb.EXECUTE, "-r": Verb.DELETE, "-P": Verb.DELETE, "-e": Ve
 _SELF = {"interlock", "interlock-guard"}
 
 
+def _exec_target(name: str, texts: list[str]) -> tuple[str, list[str]] | None:
+    """The program a package runner runs (`npx prisma …`, `bundle exec rails …`)."""
+    if name in ("npx", "bunx"):
+        rest = [t for t in texts]
+    elif name in ("bundle", "pnpm", "yarn", "poetry", "pipenv", "uv", "pdm", "hatch") and \
+            texts[:1] and texts[0] in ("exec", "run", "dlx", "x"):
+        rest = texts[1:]
+    else:
+        return None
+    while rest and rest[0].startswith("-"):  # npx -y, npx --yes
+        rest = rest[1:]
+    if not rest:
+        return ("", [])
+    prog = rest[0].split("@", 1)[0] if not rest[0].startswith("@") else rest[0]
+    prog = prog.rsplit("/", 1)[-1]
+    if name in ("pnpm", "yarn", "uv", "poetry", "pdm", "hatch", "pipenv") and prog not in (
+            "rails", "rake", "prisma", "sequelize", "sequelize-cli", "knex", "typeorm",
+            "alembic", "flask", "drizzle-kit", "python", "python3"):
+        return None  # `yarn run build`, `uv run pytest`: the package's own scripts
+    if prog in ("python", "python3") and rest[1:2] and rest[1].endswith("manage.py"):
+        return ("manage.py", rest[2:])
+    return (prog, rest[1:])
+
+
 def package(cmd: Cmd) -> list[Effect]:
     texts = [w.text for w in cmd.args]
     name = cmd.name
-    if name in ("npx", "bunx"):
-        return [fx.eff(Verb.EXECUTE, f"package {texts[0] if texts else '?'}",
-                       fx.cwd_target(cmd.ctx), detail=cmd.argv_text[:120])]
+    tool = _exec_target(name, texts)
+    if tool is not None:
+        from .platforms import framework_effects
+
+        prog, rest = tool
+        return (framework_effects(prog, rest) or []) + [fx.eff(
+            Verb.EXECUTE, f"package {prog or '?'}", fx.cwd_target(cmd.ctx),
+            detail=cmd.argv_text[:120])]
     pos = [t for t in texts if not t.startswith("-")]
     if name == "uv" and pos[:1] == ["pip"]:
         pos = pos[1:]
@@ -65,6 +94,8 @@ def package(cmd: Cmd) -> list[Effect]:
         verb = Verb.EXECUTE
     if name in ("npm", "yarn", "pnpm", "bun") and sub not in _COMMON and sub:
         verb = Verb.EXECUTE  # `yarn build`, `pnpm dev`: package.json scripts
+    if verb is None and not sub and any(t in ("--version", "-V", "--help", "-h") for t in texts):
+        verb = Verb.READ  # `cargo --version`
     if verb is None:
         return [opaque(f"{name} {sub}", f"{name} {sub}: unknown subcommand")]
     touched = {p.split("==")[0].split(">")[0].split("<")[0].split("[")[0].lower() for p in pkgs}
@@ -76,4 +107,15 @@ def package(cmd: Cmd) -> list[Effect]:
 
 
 HANDLERS: dict[str, Handler] = {n: package for n in PACKAGE_MANAGERS}
-HANDLERS["bun"] = package
+
+
+def bun(cmd: Cmd) -> list[Effect]:
+    """`bun -e CODE` runs inline JavaScript; the rest is the package manager."""
+    if cmd.args and cmd.args[0].text in ("-e", "--eval", "-p", "--print"):
+        from .interp import HANDLERS as INTERP
+
+        return INTERP["bun"](cmd)
+    return package(cmd)
+
+
+HANDLERS["bun"] = bun

@@ -3,10 +3,12 @@ operands are not files at all; short options taking a value; long options taking
 
 from __future__ import annotations
 
-from ....effects import Effect, Verb, opaque
+import re
+
+from ....effects import Effect, Risk, Verb, opaque
 from .. import fx
 from ..argv import parse
-from ..model import Cmd, Stream
+from ..model import Cmd, Stream, Word
 from ..secrets import secret_env
 from . import Handler
 
@@ -46,7 +48,8 @@ READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
         "whois", "mtr", "nmcli", "free", "sensors", "timedatectl", "hostnamectl",
         "journalctl", "locale", "logname", "git-lfs", "xdg-open",
         "open", "notify-send", "say", "banner", "figlet", "cowsay", "watchman", "jot",
-        "shuf", "fc", "disown", "bg", "fg", "suspend", "logger")},
+        "shuf", "fc", "disown", "bg", "fg", "suspend", "logger", "findmnt", "blkid", "lshw",
+        "dmidecode", "inxi", "neofetch")},
 }
 
 
@@ -68,8 +71,8 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
         if name in ("awk", "gawk", "mawk") and o.pos[:1]:
             prog = o.pos[0].text
             # awk can run commands (system(), `| getline`, print > file): then it is a program.
-            if any(k in prog for k in ("system", "|", ">", "getline")):
-                return [opaque(f"command {name}", f"{name} program runs commands or writes files")]
+            if _AWK_ACTS.search(prog):
+                return _awk_program(cmd, prog) + [fx.path_read(cmd.ctx, p) for p in o.pos[1:]]
         paths = o.pos[n:]
         # Content searched through a whole tree: a directory holding credentials is a secret read.
         recursive = name in _TREE_SEARCHERS or (
@@ -88,6 +91,40 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
         return out or [fx.eff(Verb.READ, f"command {name}", detail=cmd.argv_text[:80])]
 
     return handle
+
+
+# awk code that runs commands or writes files (a `>` in a pattern is a comparison).
+_AWK_ACTS = re.compile(r'\bsystem\s*\(|getline|\|&|\bprintf?\b[^;{}\n]*[>|]')
+# The same, with a literal command or file: what the line is built from is visible.
+_AWK_LITERAL_ACTS = re.compile(r'\bsystem\s*\(\s*"(?:[^"\\]|\\.)*"\s*\)|"(?:[^"\\]|\\.)*"\s*\|\s*getline'
+                               r'|\bprintf?\b[^;{}\n>|]*(?:>>?|\|)\s*"(?:[^"\\]|\\.)*"')
+_AWK_PIPE_TO = re.compile(r'print[f]?\s*\(?\s*"((?:[^"\\]|\\.)*)"\s*\)?\s*\|\s*"((?:[^"\\]|\\.)*)"')
+_AWK_GETLINE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*\|\s*getline')
+_AWK_WRITE = re.compile(r'>>?\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _awk_program(cmd: Cmd, prog: str) -> list[Effect]:
+    """awk code that runs commands (system("…"), print "…" | "sh", "cmd" | getline) or writes
+    files (print > "f"): the literal parts are analysed; the rest stays opaque."""
+    from .. import inline_code
+
+    assert cmd.run_text is not None
+    out = inline_code.script("awk", prog, cmd)  # system("…") and an opaque for the rest
+    left = _AWK_LITERAL_ACTS.sub("", prog)
+    if not _AWK_ACTS.search(left) and "system" not in prog and "getline" not in prog:
+        out = [e for e in out if e.resource != "awk code"]  # only literal pipes and files
+    elif re.search(r'\bsystem\s*\(|\|', left):  # runs commands built from its input
+        for e in out:
+            if e.resource == "awk code":
+                e.risks = e.risks | {Risk.DYNAMIC}
+    for text, sink in _AWK_PIPE_TO.findall(prog):
+        cmd.run_text(cmd, sink, stdin=Stream("literal", text.replace("\\n", "\n") + "\n"),
+                     detail="awk print | command")
+    for text in _AWK_GETLINE.findall(prog):
+        cmd.run_text(cmd, text, detail="awk getline")
+    out.extend(fx.path_change(cmd.ctx, Word(f), Verb.UPDATE, detail="awk print >")
+               for f in _AWK_WRITE.findall(prog) if not f.startswith("/dev/std"))
+    return out
 
 
 def printenv(cmd: Cmd) -> list[Effect]:

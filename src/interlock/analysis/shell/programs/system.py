@@ -158,8 +158,27 @@ def pgrep(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, "processes", detail=cmd.argv_text[:80])]
 
 
+# Argument lists that only show state (no args, `status`, `--show`…): name → (read words,
+# whether no argument at all is a read).
+SHOW_ONLY: dict[str, tuple[frozenset[str], bool]] = {
+    "mount": (frozenset({"-l", "--show-labels", "-V", "--version", "-h", "--help"}), True),
+    "swapon": (frozenset({"--show", "-s", "--summary", "-V", "--version", "-h", "--help"}), True),
+    "timedatectl": (frozenset({"status", "show", "list-timezones", "timesync-status",
+                               "show-timesync"}), True),
+    "hostnamectl": (frozenset({"status", "hostname"}), True),
+    "modprobe": (frozenset({"-c", "--showconfig", "-n", "--dry-run", "--show-depends",
+                            "-D", "-V", "--version"}), False),
+}
+
+
 def generic_update(what: str) -> Handler:
     def handle(cmd: Cmd) -> list[Effect]:
+        words, bare = SHOW_ONLY.get(cmd.name, (frozenset(), False))
+        texts = [w.text for w in cmd.args]
+        shows = bool(texts) and texts[0] in words and (
+            len(texts) == 1 or cmd.name in ("timedatectl", "modprobe"))  # a read + its operands
+        if (bare and not texts) or shows:
+            return [fx.eff(Verb.READ, what, detail=cmd.argv_text[:80])]
         return [fx.eff(Verb.UPDATE, what, detail=cmd.argv_text[:80])]
 
     return handle

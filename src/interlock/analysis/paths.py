@@ -1,13 +1,15 @@
 """What a path is, for the analyzers that touch files (shell, file_write/file_delete).
 
 Tables, not if-chains: each table is a tuple of globs over absolute, normalised paths. `~` in a
-pattern means the home directory of the user the action runs as.
+pattern means the home directory of the user the action runs as, and also the home a path lies
+in (`/home/bob/.aws/credentials` is a credential file whoever runs the command).
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Mapping
 
 from ..effects import Effect, Risk, Scope, Target, Verb
@@ -76,6 +78,37 @@ HARMLESS_DEVICES = (
     "/dev/fd/*", "/dev/random", "/dev/urandom", "/dev/full", "/dev/pts/*", "/proc/self/fd/*",
 )
 
+# Kernel interfaces whose write takes the host down at once (sysrq `c` crashes, `b` reboots;
+# deleting EFI variables can brick the firmware; opening the watchdog arms a reboot).
+KERNEL_CATASTROPHIC = (
+    "/proc/sysrq-trigger", "/sys/firmware/efi/efivars/**", "/sys/firmware/efi/vars/**",
+    "/dev/watchdog*", "/sys/power/state", "/proc/sys/kernel/panic*",
+)
+# Kernel and device interfaces: a write changes the running host (tunables, devices, drivers).
+KERNEL_WRITES = ("/proc/**", "/sys/**", "/dev/**")
+# Device paths that are scratch space or network endpoints (redirect analysis handles those).
+KERNEL_SCRATCH = ("/dev/shm/**", "/dev/mqueue/**", "/dev/tcp/**", "/dev/udp/**")
+
+# The machine's own state stores (databases, container runtimes, cluster stores): deleting one
+# loses every database or container on the host, which no project change needs.
+SYSTEM_DATA = (
+    "/var/lib/postgresql", "/var/lib/pgsql", "/var/lib/postgres", "/var/lib/mysql",
+    "/var/lib/mariadb", "/var/lib/mongodb", "/var/lib/mongo", "/var/lib/redis",
+    "/var/lib/docker", "/var/lib/containerd", "/var/lib/containers", "/var/lib/etcd",
+    "/var/lib/kubelet", "/var/lib/rancher", "/var/lib/elasticsearch", "/var/lib/opensearch",
+    "/var/lib/cassandra", "/var/lib/clickhouse", "/var/lib/influxdb", "/var/lib/rabbitmq",
+    "/var/lib/zookeeper", "/var/lib/kafka", "/var/lib/couchdb", "/var/lib/neo4j",
+    "/var/lib/libvirt", "/var/lib/lxd", "/var/lib/vault", "/var/lib/consul",
+    "/var/lib/prometheus", "/var/lib/grafana", "/var/lib/minio", "/var/opt/mssql",
+    "/var/snap/lxd", "/usr/local/var/postgres*", "/usr/local/var/mysql",
+    "/opt/homebrew/var/postgres*", "/opt/homebrew/var/mysql", "/data/db",
+)
+# Deleting a whole directory right under one of these removes part of the operating system
+# (`rm -rf /usr/lib`, `/etc/ssl`, `/var/lib`); scratch dirs are ordinary work.
+SYSTEM_ROOTS = ("/etc", "/usr", "/var", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+                "/System", "/Library", "/private")
+SYSTEM_SCRATCH = ("/var/tmp", "/var/cache", "/usr/src", "/var/log", "/var/www", "/var/mail")
+
 # Files that hold credentials: reading them is read_secret.
 SECRETS = (
     "~/.ssh/id_*", "~/.ssh/*_key", "~/.ssh/*.pem", "/root/.ssh/id_*", "/etc/ssh/ssh_host_*_key",
@@ -90,8 +123,13 @@ SECRETS = (
     "**/.env", "**/.env.*", "**/*.tfstate", "**/*.tfstate.backup", "**/*.key", "**/*.p12",
     "**/*.pfx", "**/id_rsa", "**/id_ed25519", "**/id_ecdsa", "**/credentials.json",
     "**/service-account*.json", "**/secrets.y*ml",
+    # distinctive names, wherever a home is (service users, backups, mounted volumes)
+    "**/.aws/credentials", "**/.ssh/id_*", "**/.kube/config", "**/.docker/config.json",
+    "**/.netrc", "**/.pgpass", "**/.git-credentials", "**/.config/gcloud/**",
+    "**/.vault-token", "**/application_default_credentials.json",
 )
-NOT_SECRETS = ("**/.env.example", "**/.env.sample", "**/.env.template", "~/.ssh/*.pub")
+NOT_SECRETS = ("**/.env.example", "**/.env.sample", "**/.env.template", "~/.ssh/*.pub",
+               "**/.ssh/*.pub")
 
 
 def home_dir(env: Mapping[str, str] | None = None) -> str:
@@ -101,6 +139,26 @@ def home_dir(env: Mapping[str, str] | None = None) -> str:
 
 def _expand(patterns: tuple[str, ...], home: str) -> tuple[str, ...]:
     return tuple(home + p[1:] if p.startswith("~") else p for p in patterns)
+
+
+# A path inside somebody's home: that home is `~` for it too.
+_HOME_OF = re.compile(r"(/home/[^/]+|/Users/[^/]+|/root|/var/root)(?=/|$)")
+
+
+def _homes(path: str, home: str) -> tuple[str, ...]:
+    """The homes `~` stands for when classifying `path`: the agent's, and the one it lies in."""
+    m = _HOME_OF.match(path)
+    if m is None or m.group(1) == home:
+        return (home,)
+    return (home, m.group(1))
+
+
+def _any_home(patterns: tuple[str, ...], path: str, home: str) -> str | None:
+    for h in _homes(path, home):
+        got = any_match(_table(patterns, h), path)
+        if got is not None:
+            return got
+    return None
 
 
 _cache: dict[tuple[str, int], tuple[str, ...]] = {}
@@ -124,9 +182,9 @@ def _glob_parent(path: str) -> tuple[str, bool]:
 
 def is_protected(path: str, home: str | None = None) -> bool:
     home = home or home_dir()
-    return any_match(_table(PROTECTED, home), path) is not None or any(
-        path == p[: -len("/**")] for p in _table(PROTECTED, home) if p.endswith("/**")
-        and "*" not in p[: -len("/**")])
+    return any(any_match(_table(PROTECTED, h), path) is not None or any(
+        path == p[: -len("/**")] for p in _table(PROTECTED, h) if p.endswith("/**")
+        and "*" not in p[: -len("/**")]) for h in _homes(path, home))
 
 
 def _covers_protected(directory: str, home: str) -> bool:
@@ -142,7 +200,27 @@ def _covers_protected(directory: str, home: str) -> bool:
 
 
 def is_wipe_root(path: str, home: str) -> bool:
-    return path in _table(WIPE_ROOTS, home) or path == home
+    """`/`, a system root, or a home (the agent's or anybody's)."""
+    return path in _table(WIPE_ROOTS, home) or path == home or (
+        _HOME_OF.fullmatch(path) is not None)
+
+
+def _system_data(path: str) -> str:
+    """"store" for one of SYSTEM_DATA itself, "inside" for a path in one, else ""."""
+    if any_match(SYSTEM_DATA, path) is not None:
+        return "store"
+    d = path
+    while d not in ("/", ""):
+        d = posixpath.dirname(d)
+        if any_match(SYSTEM_DATA, d) is not None:
+            return "inside"
+    return ""
+
+
+def _system_subtree(path: str) -> bool:
+    """A directory right under a system root (`/usr/lib`, `/etc/ssl`), not scratch space."""
+    parent = posixpath.dirname(path)
+    return parent in SYSTEM_ROOTS and path not in SYSTEM_SCRATCH
 
 
 def path_effect(path: str, verb: Verb, *, recursive: bool = False, dynamic: bool = False,
@@ -165,6 +243,12 @@ def path_effect(path: str, verb: Verb, *, recursive: bool = False, dynamic: bool
     if any_match(HARMLESS_DEVICES, path) is not None:
         return Effect(Verb.READ, f"path {path}", (Target("path", path),), detail=detail or
                       "harmless device")
+    kernel = verb is not Verb.READ and any_match(KERNEL_WRITES, path) is not None and (
+        any_match(KERNEL_SCRATCH, path) is None)
+    if kernel and any_match(KERNEL_CATASTROPHIC, path) is not None:
+        return Effect(verb, f"path {path}", (Target("path", path),), reversible=False,
+                      scope=Scope.ALL, risks=frozenset(risks | {Risk.CATASTROPHIC}),
+                      detail=detail or "kernel interface that takes the host down")
     if any_match(BLOCK_DEVICES, path) is not None and verb is not Verb.READ:
         risks.add(Risk.CATASTROPHIC)
         return Effect(verb, f"device {path}", (Target("path", path),), reversible=False,
@@ -180,14 +264,31 @@ def path_effect(path: str, verb: Verb, *, recursive: bool = False, dynamic: bool
     if is_protected(path, home) or is_protected(parent, home) or (
             (recursive or is_glob) and _covers_protected(parent, home)):
         risks.add(Risk.TAMPER)
-    if any_match(_table(HOST_SECURITY, home), path) is not None or (
+    if _any_home(HOST_SECURITY, path, home) is not None or (
             (recursive or is_glob) and any(
                 p.split("*", 1)[0].rstrip("/").startswith(parent.rstrip("/") + "/")
-                for p in _table(HOST_SECURITY, home))):
+                for h in _homes(parent, home) for p in _table(HOST_SECURITY, h))):
         risks.add(Risk.HOST_SECURITY)
+    if kernel:
+        risks.add(Risk.HOST_SECURITY)
+        detail = detail or "kernel or device interface"
+    stateful = False
+    store = _system_data(parent) if verb in (Verb.DELETE, Verb.REPLACE, Verb.UPDATE) else ""
+    if store == "store" and verb is not Verb.UPDATE:
+        # The host's database / container store: every database on the machine goes with it.
+        risks |= {Risk.HOST_SECURITY, Risk.MASS_DESTRUCTION}
+        stateful, scope = True, Scope.ALL
+        detail = detail or "the host's own data store"
+    elif store:
+        risks.add(Risk.HOST_SECURITY)
+        stateful = True
+        detail = detail or "inside the host's own data store"
+    elif verb is Verb.DELETE and (recursive or is_glob) and _system_subtree(parent):
+        risks.add(Risk.HOST_SECURITY)
+        detail = detail or "part of the operating system"
     reversible = verb is Verb.CREATE
     return Effect(verb, f"path {raw if is_glob else path}", (Target("path", parent),),
-                  reversible=reversible, stateful=False, scope=scope, risks=frozenset(risks),
+                  reversible=reversible, stateful=stateful, scope=scope, risks=frozenset(risks),
                   detail=detail)
 
 
@@ -195,7 +296,9 @@ def _holds_secrets(directory: str, home: str) -> bool:
     """Does the directory contain a credential-file pattern (`~/.aws` holds `~/.aws/credentials`)?
     Only patterns rooted at a fixed directory count: `**/.env` could be anywhere."""
     d = directory.rstrip("/") + "/"
-    return any(p.startswith(d) for p in _secret_roots(home))
+    if _HOME_OF.match(d) is None and any(h.startswith(d) for h in ("/home/", "/Users/", "/root/")):
+        return True  # holds homes
+    return any(p.startswith(d) for h in _homes(directory, home) for p in _secret_roots(h))
 
 
 _roots_cache: dict[str, tuple[str, ...]] = {}
@@ -220,8 +323,8 @@ def read_effect(path: str, *, detail: str = "", env: Mapping[str, str] | None = 
     path = posixpath.normpath(path) if path.startswith("/") else path
     if path.startswith("//"):
         path = "/" + path.lstrip("/")
-    secret = (any_match(_table(SECRETS, home), path) is not None
-              and any_match(_table(NOT_SECRETS, home), path) is None)
+    secret = (_any_home(SECRETS, path, home) is not None
+              and _any_home(NOT_SECRETS, path, home) is None)
     why = "credential file"
     if not secret and recursive and path.startswith("/"):
         parent, _ = _glob_parent(path)

@@ -9,10 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from typing import TYPE_CHECKING
+
 from ...effects import Effect, Verb
 from ...errors import InputError
 
+if TYPE_CHECKING:
+    from .model import Line
+
 __all__ = ["analyze_shell"]
+
+
+def _uncalled_functions(line: Line) -> None:
+    """A function defined and never called here may be called by the next command of a
+    persistent shell: its body counts, with unknown arguments (`f() { rm -rf "$@"; }`)."""
+    from .walk import walk
+
+    while line.uncalled:
+        _, (name, body, ctx) = line.uncalled.popitem()
+        mark = len(line.effects)
+        walk(body, ctx.child(positional=None, calls=(name,), background=False))
+        for e in line.effects[mark:]:
+            e.detail = (e.detail + "; " if e.detail else "") + f"in function {name} (not called here)"
 
 
 def analyze_shell(command: str, cwd: str, env: Mapping[str, str] | None = None) -> list[Effect]:
@@ -38,6 +56,7 @@ def analyze_shell(command: str, cwd: str, env: Mapping[str, str] | None = None) 
     ctx = Ctx(line=line, cwd=cwd if cwd.startswith("/") else None)
     try:
         walk(root, ctx)
+        _uncalled_functions(line)
     except InputError:
         raise
     except RecursionError:

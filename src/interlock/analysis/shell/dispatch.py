@@ -45,7 +45,7 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
         else:
             return _script(head, args, ctx, stdin)
     if name in ctx.functions:
-        return _call_function(name, ctx, stdin)
+        return _call_function(name, args, ctx, stdin)
     if net_out is None and "1" in ctx.fds:
         net_out = ctx.fds["1"]
     cmd = Cmd(name, args, ctx, stdin, assigns, run_words=_run_words, run_text=_run_text,
@@ -191,14 +191,15 @@ def _script(head: Word, args: list[Word], ctx: Ctx, stdin: Stream = TTY) -> Stre
         ctx.emit(run_content(cmd, held, ap, None))
         return UNKNOWN
     from .programs.interp import project_task
+    from .programs.platforms import with_run
 
-    ctx.emit(project_task(ap, [a.text for a in args]) + [
-        fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
-               detail=" ".join([head.show, *(a.show for a in args)])[:120])])
+    ctx.emit(with_run(project_task(ap, [a.text for a in args]), fx.eff(
+        Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
+        detail=" ".join([head.show, *(a.show for a in args)])[:120])))
     return UNKNOWN
 
 
-def _call_function(name: str, ctx: Ctx, stdin: Stream) -> Stream:
+def _call_function(name: str, args: list[Word], ctx: Ctx, stdin: Stream) -> Stream:
     if name in ctx.calls:
         if ctx.background:
             ctx.emit([fx.eff(Verb.UPDATE, "host processes", (), scope=Scope.ALL,
@@ -208,9 +209,12 @@ def _call_function(name: str, ctx: Ctx, stdin: Stream) -> Stream:
             ctx.emit([opaque(f"function {name}", "recursive function")])
         return UNKNOWN
     body: Any = ctx.functions[name]
-    saved = ctx.calls
+    ctx.line.uncalled.pop(id(body), None)
+    saved, saved_pos = ctx.calls, ctx.positional
     ctx.calls = saved + (name,)
+    # The body sees its own arguments as $1…: `f() { rm -rf "$@"; }; f /` deletes `/`.
+    ctx.positional = tuple(w.text for w in args)
     try:
         return walk(body, ctx, stdin)
     finally:
-        ctx.calls = saved
+        ctx.calls, ctx.positional = saved, saved_pos

@@ -313,6 +313,9 @@ def python(code: str, cmd: Cmd) -> list[Effect]:
 
 
 _TOKENS = re.compile(r"""([A-Za-z_][\w.:]*)\s*\(?\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`)""")
+# A delete call given a glob of literal paths: `unlink glob "/etc/*"`, `unlink </etc/*>`,
+# `FileUtils.rm_rf(Dir.glob("/etc/*"))`, `rmtree(glob("/srv/*"))`.
+_GLOB_DELETE = re.compile(r"""([A-Za-z_][\w.:]*)\s*\(?\s*(?:(?:glob|Dir\.glob|Dir\[|bsd_glob)\s*\(?\s*(?:"([^"]*)"|'([^']*)')|<([^<>\s]+)>)""")
 # Call names in perl/ruby/node/php/lua/AppleScript that run a shell command or delete files.
 SCRIPT_SHELL = {"system", "exec", "execSync", "child_process.execSync", "cp.execSync",
                 "shell_exec", "passthru", "popen", "proc_open", "os.execute", "io.popen", "qx",
@@ -323,7 +326,10 @@ SCRIPT_DELETE = {"unlink", "rmtree", "rm_rf", "FileUtils.rm_rf", "FileUtils.rm_r
                  "unlinkSync", "fs.rm", "File.delete", "os.remove", "rmdir", "remove_tree",
                  "File::Path::remove_tree", "Dir.rmdir", "FileUtils.remove_dir",
                  "Deno.remove", "Deno.removeSync", "removeSync", "fs.rmdir", "fs.unlink",
-                 "fsPromises.rm", "fs.promises.rm"}
+                 "fsPromises.rm", "fs.promises.rm", "rimraf", "rimraf.sync", "rimrafSync",
+                 "fs.emptyDirSync", "emptyDirSync", "fse.removeSync", "fs.remove",
+                 "fs.promises.rmdir", "FileUtils.rmtree", "FileUtils.remove_entry",
+                 "FileUtils.remove_entry_secure", "FileUtils.rm_f", "Pathname.rmtree"}
 
 
 # Calls that open a network connection in perl/ruby/node/php/lua: commands the code runs
@@ -383,6 +389,13 @@ def script(lang: str, code: str, cmd: Cmd) -> list[Effect]:
             out.append(fx.path_change(cmd.ctx, Word(lit), Verb.DELETE,
                                       recursive="r" in tail.lower() and "dir" not in tail.lower(),
                                       detail=f"{lang} {name}"))
+    for m in _GLOB_DELETE.finditer(code):
+        name, lit = m.group(1), next(g for g in m.groups()[1:] if g is not None)
+        tail = name.split(".")[-1].split("::")[-1]
+        if (name in SCRIPT_DELETE or tail in SCRIPT_DELETE) and "$" not in lit and "#{" not in lit:
+            out.append(fx.path_change(cmd.ctx, Word(lit, glob=True), Verb.DELETE,
+                                      recursive="r" in tail.lower() and "dir" not in tail.lower(),
+                                      detail=f"{lang} {name} of a glob"))
     if net is not None and any(_runs_shell(lit) for lit in _literals(code)):
         # socket + a shell named in the code: the peer drives that shell
         out.append(fx.eff(Verb.EXECUTE, f"remote shell to {net}",

@@ -64,6 +64,9 @@ class Line:
     # "secret", "unknown"): running or uploading them later is judged by that content.
     files: dict[str, Stream] = field(default_factory=dict)
     fifos: set[str] = field(default_factory=set)  # made by mkfifo: reads may see later writes
+    # Functions defined but not (yet) called in the line: a persistent shell may call them
+    # later, so their bodies are analysed at the end with unknown arguments.
+    uncalled: dict[int, tuple[str, Any, Ctx]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -83,6 +86,8 @@ class Ctx:
     aliases: dict[str, str] = field(default_factory=dict)  # `alias x=rm` earlier in the line
     taint: dict[str, Stream] = field(default_factory=dict)  # variable → secret it holds
     fds: dict[str, str] = field(default_factory=dict)  # fd → network host ("*": every fd ≥ 3)
+    # $1 … $N inside a function called (or `sh -c` run) with known arguments; None: unknown.
+    positional: tuple[str, ...] | None = None
 
     def child(self, **kw: Any) -> Ctx:
         kw.setdefault("vars", dict(self.vars))

@@ -66,6 +66,7 @@ def walk(node: Any, ctx: Ctx, stdin: Stream = TTY) -> Stream:
         body = node.child_by_field_name("body")
         if name is not None and body is not None:
             ctx.functions[text_of(name)] = body
+            ctx.line.uncalled[id(body)] = (text_of(name), body, ctx)
         return UNKNOWN
     if t == "negated_command":
         out = UNKNOWN

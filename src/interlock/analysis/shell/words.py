@@ -2,7 +2,7 @@
 
 A word is built as text plus a parallel mask, one letter per character: `q` quoted or escaped,
 `u` unquoted literal, `e` unquoted expansion result (field-split and globbed by the shell),
-`d` unknown (DYN). Tilde, brace expansion, field splitting and glob detection then follow the
+`d` unknown (DYN), `s` the break between two arguments of quoted "$@". Tilde, brace expansion, field splitting and glob detection then follow the
 mask, the way bash orders them.
 """
 
@@ -139,9 +139,16 @@ def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
         name = text_of(names[0]) if names else ""
     else:
         inner = text_of(node)[2:-1]
-        name = inner if inner.replace("_", "a").isalnum() else ""
+        name = inner if inner.replace("_", "a").isalnum() or inner in ("@", "*", "#") else ""
+    tail = ""
+    if node.type == "simple_expansion" and name[:1].isdigit():
+        name, tail = name[0], name[1:]  # `$1y` is $1 then "y" (the grammar reads `1y`)
+    if ctx.positional is not None and _positional(name, ctx.positional, quoted, buf):
+        buf.add(tail, "q" if quoted else "u")
+        return
     if not name or name in _SPECIAL_DYNAMIC or name.isdigit():
         buf.dyn()
+        buf.add(tail, "q" if quoted else "u")
         return
     if name in ctx.taint:
         buf.taint(ctx.taint[name])
@@ -154,6 +161,28 @@ def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
         return
     for ch in value:
         buf.add(ch, "d" if ch == DYN else ("q" if quoted else "e"))
+
+
+def _positional(name: str, pos: tuple[str, ...], quoted: bool, buf: _Buf) -> bool:
+    """$1…, $#, $@, $* from known arguments. Quoted "$@" keeps each argument one word (mask
+    `s`: a hard field break); unquoted, the values are split like any expansion."""
+    m = "q" if quoted else "e"
+    if name == "#":
+        buf.add(str(len(pos)), "q")
+    elif name.isdigit() and name != "0":
+        i = int(name)
+        value = pos[i - 1] if i <= len(pos) else ""
+        for ch in value:
+            buf.add(ch, "d" if ch == DYN else m)
+    elif name in ("@", "*"):
+        for k, value in enumerate(pos):
+            if k:
+                buf.add(" ", "s" if quoted and name == "@" else m)
+            for ch in value:
+                buf.add(ch, "d" if ch == DYN else m)
+    else:
+        return False
+    return True
 
 
 def _subst(node: Any, ctx: Ctx, quoted: bool, buf: _Buf, subst: SubstFn) -> None:
@@ -341,13 +370,17 @@ def _split(text: str, mask: str, ifs: str = _IFS_WS) -> list[tuple[str, str]]:
     IFS whitespace runs are one separator; every other IFS character ends a field (so
     `a,,b` with IFS=, is three fields), as bash does.
     """
-    if "e" not in mask:
+    if "e" not in mask and "s" not in mask:
         return [(text, mask)]
     out: list[tuple[str, str]] = []
     cur_t: list[str] = []
     cur_m: list[str] = []
     had = ws_cut = False
     for c, m in zip(text, mask):
+        if m == "s":  # between two arguments of quoted "$@": always a new word
+            out.append(("".join(cur_t), "".join(cur_m)))
+            cur_t, cur_m, had, ws_cut = [], [], True, False
+            continue
         if m == "e" and c in ifs:
             if c in _IFS_WS:
                 if cur_t or had:

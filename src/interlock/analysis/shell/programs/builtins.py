@@ -49,6 +49,27 @@ def unalias(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, "command unalias")]
 
 
-HANDLERS: dict[str, Handler] = {"alias": alias, "unalias": unalias, "cd": cd, "pushd": cd,
+def shift(cmd: Cmd) -> list[Effect]:
+    """`shift [n]` drops known positional parameters (unknown n: they become unknown)."""
+    ctx = cmd.ctx
+    if ctx.positional is not None:
+        n = cmd.args[0].text if cmd.args else "1"
+        ctx.positional = ctx.positional[int(n):] if n.isdigit() else None
+    return [fx.eff(Verb.READ, "command shift")]
+
+
+def set_builtin(cmd: Cmd) -> list[Effect]:
+    """`set -- a b` (or `set a b`) replaces the positional parameters."""
+    texts = [w.text for w in cmd.args]
+    if "--" in texts:
+        cmd.ctx.positional = tuple(texts[texts.index("--") + 1 :])
+    elif texts and not texts[0].startswith(("-", "+")):
+        cmd.ctx.positional = tuple(texts)
+    elif any(w.dynamic for w in cmd.args):
+        cmd.ctx.positional = None
+    return [fx.eff(Verb.READ, "command set", detail=cmd.argv_text[:80])]
+
+
+HANDLERS: dict[str, Handler] = {"shift": shift, "set": set_builtin, "alias": alias, "unalias": unalias, "cd": cd, "pushd": cd,
                                 "popd": cd, "chdir": cd, "read": read,
                                 "mapfile": read, "readarray": read}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
+from ...paths import _system_data, path_effect, read_effect
 from .. import fx
-from ..argv import parse
-from ..model import Cmd
+from ..argv import Opts, parse
+from ..model import DYN, Cmd, Word
 from . import Handler
 
 DOCKER_VERBS: dict[str, Verb] = {
@@ -21,7 +24,146 @@ DOCKER_VERBS: dict[str, Verb] = {
 }
 _GROUPS = {"container", "image", "volume", "network", "system", "builder", "buildx", "context",
            "plugin", "secret", "service", "stack", "node", "swarm", "manifest", "trust"}
-_HOST_MOUNTS = ("/:", "/etc", "/var/run/docker.sock", "/root", "/home", "/proc", "/sys", "/dev")
+# `docker run` / `create` options that take a value (the image is the first operand after them).
+RUN_SHORT = "aceHhlmpuvw"
+RUN_LONG = frozenset({
+    "--add-host", "--annotation", "--attach", "--blkio-weight", "--blkio-weight-device",
+    "--cap-add", "--cap-drop", "--cgroup-parent", "--cgroupns", "--cidfile", "--cpu-period",
+    "--cpu-quota", "--cpu-rt-period", "--cpu-rt-runtime", "--cpu-shares", "--cpus",
+    "--cpuset-cpus", "--cpuset-mems", "--detach-keys", "--device", "--device-cgroup-rule",
+    "--device-read-bps", "--device-read-iops", "--device-write-bps", "--device-write-iops",
+    "--dns", "--dns-option", "--dns-search", "--domainname", "--entrypoint", "--env",
+    "--env-file", "--expose", "--gpus", "--group-add", "--health-cmd", "--health-interval",
+    "--health-retries", "--health-start-period", "--health-timeout", "--hostname", "--ip",
+    "--ip6", "--ipc", "--isolation", "--kernel-memory", "--label", "--label-file", "--link",
+    "--link-local-ip", "--log-driver", "--log-opt", "--mac-address", "--memory",
+    "--memory-reservation", "--memory-swap", "--memory-swappiness", "--mount", "--name",
+    "--network", "--net", "--network-alias", "--oom-score-adj", "--pid", "--pids-limit",
+    "--platform", "--publish", "--pull", "--restart", "--runtime", "--security-opt",
+    "--shm-size", "--stop-signal", "--stop-timeout", "--storage-opt", "--sysctl", "--tmpfs",
+    "--ulimit", "--user", "--userns", "--uts", "--volume", "--volume-driver",
+    "--volumes-from", "--workdir", "--gidmap", "--uidmap", "--arch", "--os", "--pod",
+    "--requires", "--secret", "--timeout", "--hooks-dir", "--chrootdirs", "--umask"})
+# Options that hand the container the host itself.
+HOST_NAMESPACES = ("--pid", "--ipc", "--uts", "--userns", "--cgroupns", "--network", "--net")
+HOST_CAPS = frozenset({"ALL", "SYS_ADMIN", "CAP_SYS_ADMIN", "SYS_MODULE", "CAP_SYS_MODULE",
+                       "SYS_PTRACE", "CAP_SYS_PTRACE", "SYS_RAWIO", "CAP_SYS_RAWIO",
+                       "DAC_READ_SEARCH", "CAP_DAC_READ_SEARCH"})
+# Sockets that control the host's container runtime (a container holding one is root on the host).
+RUNTIME_SOCKETS = ("docker.sock", "containerd.sock", "podman.sock", "crio.sock", "dockershim.sock")
+
+
+def _mounts(o: Opts) -> list[tuple[str, str]]:
+    """(host source, container destination) of every bind mount; named volumes are skipped."""
+    out: list[tuple[str, str]] = []
+    for v in o.all("-v", "--volume"):
+        parts = v.split(":")
+        if len(parts) >= 2:
+            out.append((parts[0], parts[1]))
+    for m in o.all("--mount"):
+        kv = {k: v for k, _, v in (p.partition("=") for p in m.split(","))}
+        src = kv.get("source", kv.get("src", ""))
+        dst = kv.get("target", kv.get("destination", kv.get("dst", "")))
+        if kv.get("type", "volume") == "bind" or src.startswith("/"):
+            out.append((src, dst))
+    return [(src, dst) for src, dst in out if src.startswith(("/", ".", "~")) and dst]
+
+
+def _host_source(cmd: Cmd, src: str) -> str | None:
+    if src.startswith("~"):
+        src = cmd.ctx.line.home + src[1:]
+    return cmd.ctx.abspath(src) if DYN not in src else None
+
+
+def _mount_exposes_host(cmd: Cmd, src: str | None) -> bool:
+    """A bind mount of `/`, a home, a system or kernel directory, a credential directory,
+    the host's data stores or the container runtime's socket gives the container the host."""
+    if src is None:
+        return True
+    if src.endswith(RUNTIME_SOCKETS) or _system_data(src):
+        return True
+    env = cmd.ctx.line.env
+    e = path_effect(src, Verb.UPDATE, recursive=True, env=env)
+    if e.risks & {Risk.CATASTROPHIC, Risk.HOST_SECURITY, Risk.TAMPER}:
+        return True
+    return read_effect(src, env=env, recursive=True).verb is Verb.READ_SECRET
+
+
+def _host_options(o: Opts) -> list[str]:
+    why = []
+    if o.has("--privileged"):
+        why.append("--privileged")
+    why += [f"{n}=host" for n in HOST_NAMESPACES if "host" in o.all(n)]
+    caps = {c.upper() for v in o.all("--cap-add") for c in v.split(",")}
+    if caps & HOST_CAPS:
+        why.append("--cap-add " + ",".join(sorted(caps & HOST_CAPS)))
+    if any("unconfined" in v or "label=disable" in v or "label:disable" in v
+           for v in o.all("--security-opt")):
+        why.append("--security-opt unconfined")
+    if o.has("--device"):
+        why.append("--device")
+    return why
+
+
+def _container_run(cmd: Cmd, args: list[Word], detail: str) -> tuple[list[Risk], str, list[Effect]]:
+    """`docker run`: host-exposing options, and what the visible command does to host paths
+    it reaches through bind mounts (`-v /:/host alpine rm -rf /host` deletes the host's `/`)."""
+    o = parse(args, RUN_SHORT, RUN_LONG, stop_at_operand=True)
+    mounts = [(_host_source(cmd, s), d) for s, d in _mounts(o)]
+    why = _host_options(o) + [f"-v {s or '(unknown)'}:{d}" for s, d in mounts
+                              if _mount_exposes_host(cmd, s)]
+    risks = [Risk.HOST_SECURITY] if why else []
+    if why:
+        detail += f" (gives the container the host: {', '.join(why)[:100]})"
+    inner = o.rest[1:]
+    entry = o.get("--entrypoint")
+    if entry:
+        inner = [Word(entry), *inner]
+    mapped: list[tuple[str, str]] = [(s, posixpath.normpath(d)) for s, d in mounts if s]
+    if inner and not inner[0].dynamic and inner[0].text == "chroot" and len(inner) > 2:
+        root = posixpath.normpath(inner[1].text)
+        mapped = [(s + posixpath.relpath(root, d).removeprefix("."), "/")
+                  for s, d in mapped if root == d or root.startswith(d.rstrip("/") + "/")]
+        inner = inner[2:]
+    return risks, detail, (_through_mounts(cmd, inner, mapped, o.get("-w", "--workdir") or "/")
+                           if inner and mapped else [])
+
+
+def _through_mounts(cmd: Cmd, words: list[Word], mounts: list[tuple[str, str]],
+                    workdir: str) -> list[Effect]:
+    """Analyse the container's command and keep what it does to mounted host paths, as
+    effects on those host paths (the container's own files are its business)."""
+    assert cmd.run_words is not None
+    line = cmd.ctx.line
+    mark = len(line.effects)
+    inner = cmd.ctx.child(cwd=workdir, vars={}, exported=set(), functions={}, extra=())
+    cmd.run_words(cmd, words, ctx=inner, stdin=cmd.stdin)
+    seen = line.effects[mark:]
+    del line.effects[mark:]
+    out: list[Effect] = []
+    for e in seen:
+        if not e.resource.startswith("path /"):
+            if Risk.CATASTROPHIC in e.risks and e.resource.startswith("network send"):
+                out.append(e)  # host credentials read through a mount, sent out
+            continue
+        cpath = e.resource[len("path "):]
+        for src, dst in sorted(mounts, key=lambda m: -len(m[1])):
+            if cpath == dst or cpath.startswith(dst.rstrip("/") + "/"):
+                hpath = posixpath.normpath(posixpath.join(src, cpath[len(dst):].lstrip("/")))
+                hpath = "/" + hpath.lstrip("/")
+                break
+        else:
+            continue
+        d = f"in a container, on the host's {hpath}"
+        if e.verb in (Verb.READ, Verb.READ_SECRET):
+            h = read_effect(hpath, env=line.env, detail=d)
+        else:
+            h = path_effect(hpath, e.verb, recursive=e.scope is not Scope.ONE, env=line.env,
+                            detail=d)
+            h.risks = h.risks | (e.risks & {Risk.DYNAMIC})
+        h.program = cmd.name
+        out.append(h)
+    return out
 
 
 def docker(cmd: Cmd) -> list[Effect]:
@@ -71,16 +213,17 @@ def docker(cmd: Cmd) -> list[Effect]:
                 risks.append(Risk.MASS_DESTRUCTION)
     if group == "volume" and sub == "rm":
         stateful = True
-    if sub in ("run", "create") and not group:
-        vols = [texts[i + 1] for i, t in enumerate(texts[:-1]) if t in ("-v", "--volume", "--mount")]
-        vols += [t.split("=", 1)[1] for t in texts if t.startswith(("--volume=", "-v="))]
-        if "--privileged" in texts or "--pid=host" in texts or "--net=host" in texts and False or any(
-                v.startswith(_HOST_MOUNTS) or "source=/," in v for v in vols):
-            risks.append(Risk.HOST_SECURITY)
-            detail += " (privileged or host mounts)"
+    inside: list[Effect] = []
     obj = next((t for t in texts if not t.startswith("-")), "*")
+    if sub in ("run", "create") and (not group or group == "container"):
+        host_risks, detail, inside = _container_run(cmd, args, detail)
+        risks += host_risks
+        if sub == "create":
+            inside = []  # the command runs later, on `docker start`; the mounts already say it
+        o = parse(args, RUN_SHORT, RUN_LONG, stop_at_operand=True)
+        obj = o.rest[0].show if o.rest else obj
     return [fx.eff(verb, f"docker {what} {obj}", targets, detail=detail, risks=tuple(risks),
-                   scope=scope, stateful=stateful)]
+                   scope=scope, stateful=stateful), *inside]
 
 
 def _exec(cmd: Cmd, args: list, targets: tuple[Target, ...], compose: bool) -> list[Effect]:

@@ -83,8 +83,14 @@ def _split_bar(text: str) -> list[str]:
     return parts
 
 
+# Arguments that print and exit without starting the editor.
+EDITOR_INFO = frozenset({"--version", "-v", "--help", "-h", "-?", "--clean-version"})
+
+
 def vim(cmd: Cmd) -> list[Effect]:
     args = cmd.args
+    if args and all(a.text in EDITOR_INFO - {"-v"} for a in args):
+        return [fx.eff(Verb.READ, f"command {cmd.name}", detail=cmd.argv_text[:80])]
     commands: list[str] = []
     files: list[Word] = []
     out: list[Effect] = []
@@ -132,6 +138,8 @@ _LISP_DELETE = re.compile(r'\((delete-file|delete-directory)\s+"((?:[^"\\]|\\.)*
 def emacs(cmd: Cmd) -> list[Effect]:
     assert cmd.run_text is not None
     texts = [w.text for w in cmd.args]
+    if texts and all(t in EDITOR_INFO for t in texts):
+        return [fx.eff(Verb.READ, f"command {cmd.name}", detail=cmd.argv_text[:80])]
     exprs = [texts[i + 1] for i, t in enumerate(texts[:-1]) if t in ("--eval", "-eval")]
     exprs += [t.split("=", 1)[1] for t in texts if t.startswith("--eval=")]
     out: list[Effect] = []

@@ -139,8 +139,11 @@ def _script_operand(cmd: Cmd, w: Word, lang: str) -> list[Effect]:
     held = cmd.ctx.line.files.get(ap)
     if held is not None:
         return run_content(cmd, held, ap, lang)
-    return project_task(ap, [a.text for a in cmd.args[cmd.args.index(w) + 1 :]]) + [
-        fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),), detail=cmd.argv_text[:120])]
+    from .platforms import with_run
+
+    return with_run(project_task(ap, [a.text for a in cmd.args[cmd.args.index(w) + 1 :]]),
+                    fx.eff(Verb.EXECUTE, f"script {ap}", (Target("path", ap),),
+                           detail=cmd.argv_text[:120]))
 
 
 def project_task(path: str, args: list[str]) -> list[Effect]:
@@ -184,7 +187,10 @@ def shell(cmd: Cmd) -> list[Effect]:
         w = ops[0]
         if w.remote:
             return [remote_code(cmd, w.remote)]
-        cmd.run_text(cmd, w.text, stdin=cmd.stdin, detail=f"{cmd.name} -c")
+        # `sh -c 'rm -rf "$1"' _ /`: the words after the string are $0, $1 …
+        inner = cmd.ctx.child(positional=tuple(a.text for a in ops[2:]) if len(ops) > 1
+                              else None)
+        cmd.run_text(cmd, w.text, stdin=cmd.stdin, ctx=inner, detail=f"{cmd.name} -c")
         return []
     if ops and not read_stdin:
         return _script_operand(cmd, ops[0], "shell")
@@ -270,11 +276,11 @@ def runner(cmd: Cmd) -> list[Effect]:
     ap = cmd.ctx.abspath(d) if d else cmd.ctx.cwd
     targets = (Target("path", ap),) if ap else ()
     what = " ".join(w.show for w in o.pos) or "default target"
-    from .platforms import framework_effects
+    from .platforms import framework_effects, with_run
 
     task = framework_effects(cmd.name, [w.text for w in cmd.args]) if cmd.name == "rake" else None
-    return (task or []) + [fx.eff(Verb.EXECUTE, f"{cmd.name} {what}", targets,
-                                  detail=cmd.argv_text[:120])]
+    return with_run(task, fx.eff(Verb.EXECUTE, f"{cmd.name} {what}", targets,
+                                 detail=cmd.argv_text[:120]))
 
 
 def source(cmd: Cmd) -> list[Effect]:

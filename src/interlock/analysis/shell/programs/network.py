@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
+from ...http import METADATA_HOSTS, normalize_host
 from .. import fx
 from ..argv import parse
 from ..model import DYN, Cmd, Stream, Word
@@ -29,6 +30,8 @@ _DATA_OPTS = ("-d", "--data", "--data-binary", "--data-ascii", "--data-urlencode
 
 
 def url_host(text: str) -> str | None:
+    """The host a URL names, normalised as the HTTP analyzer does (`0xa9fea9fe`,
+    `[::ffff:169.254.169.254]` and `2852039166` are all 169.254.169.254)."""
     if DYN in text:
         return None
     t = text if "://" in text else "http://" + text
@@ -36,7 +39,18 @@ def url_host(text: str) -> str | None:
         host = urlsplit(t).hostname
     except ValueError:
         return None
-    return host or None
+    return normalize_host(host) if host else None
+
+
+def _metadata(cmd: Cmd, hosts: list[str], what: str) -> Effect | None:
+    """A request to a cloud metadata service hands out the instance's credentials (as the
+    HTTP analyzer says); what it prints is a secret."""
+    host = next((h for h in hosts if h in METADATA_HOSTS), None)
+    if host is None:
+        return None
+    cmd.stdout = Stream("secret", f"credential from {host}")
+    return fx.eff(Verb.READ_SECRET, f"url {what}", (Target("host", host),),
+                  detail="cloud instance metadata service (hands out credentials)")
 
 
 def _secret_file(cmd: Cmd, path: str, recursive: bool = False) -> bool:
@@ -108,7 +122,8 @@ def curl(cmd: Cmd) -> list[Effect]:
             out.append(_downloaded(cmd, prefix + _download_name(u), url_host(u) or host))
     else:
         cmd.stdout = Stream("remote", host or "unknown host")
-    return out
+    meta = _metadata(cmd, hosts, what)
+    return out + [meta] if meta is not None else out
 
 
 def wget(cmd: Cmd) -> list[Effect]:
@@ -138,7 +153,8 @@ def wget(cmd: Cmd) -> list[Effect]:
         for w in o.pos or [Word("")]:
             out.append(_downloaded(cmd, d.rstrip("/") + "/" + _download_name(w.text),
                                    url_host(w.text) or host))
-    return out
+    meta = _metadata(cmd, hosts, ", ".join(w.show for w in o.pos[:2]))
+    return out + [meta] if meta is not None else out
 
 
 # nc/ncat options that take a value; those that run a program for the peer (a remote shell).
@@ -305,6 +321,9 @@ def httpie(cmd: Cmd) -> list[Effect]:
                 out.append(_exfil(host, p, cmd.name))
     verb = Verb.READ if method in ("GET", "HEAD") and not out else Verb.UPDATE
     cmd.stdout = Stream("remote", host or "unknown host")
+    meta = _metadata(cmd, [host] if host else [], url)
+    if meta is not None:
+        out.append(meta)
     return out + [fx.eff(verb, f"url {url}", (Target("host", host),) if host else (),
                          detail=f"{cmd.name} {method}")]
 

@@ -66,12 +66,12 @@ def package(cmd: Cmd) -> list[Effect]:
     name = cmd.name
     tool = _exec_target(name, texts)
     if tool is not None:
-        from .platforms import framework_effects
+        from .platforms import framework_effects, with_run
 
         prog, rest = tool
-        return (framework_effects(prog, rest) or []) + [fx.eff(
+        return with_run(framework_effects(prog, rest), fx.eff(
             Verb.EXECUTE, f"package {prog or '?'}", fx.cwd_target(cmd.ctx),
-            detail=cmd.argv_text[:120])]
+            detail=cmd.argv_text[:120]))
     pos = [t for t in texts if not t.startswith("-")]
     if name == "uv" and pos[:1] == ["pip"]:
         pos = pos[1:]

@@ -400,11 +400,20 @@ def framework_effects(prog: str, args: list[str]) -> list[Effect] | None:
                    detail=f"{prog} {key}")]
 
 
+def with_run(task: list[Effect] | None, run: Effect) -> list[Effect]:
+    """The task's effects plus running the program, unless the task is a well-known read
+    (`rails routes`, `manage.py showmigrations`, `prisma migrate status`): reading those is
+    what the task is for, and production reads flow."""
+    if task and all(e.verb is Verb.READ for e in task):
+        return task
+    return (task or []) + [run]
+
+
 def framework(cmd: Cmd) -> list[Effect]:
     got = framework_effects(cmd.name, [w.text for w in cmd.args])
     if got is not None:
-        return got + [fx.eff(X, f"{cmd.name} {' '.join(w.show for w in cmd.args[:2])}",
-                             fx.cwd_target(cmd.ctx), detail="runs the project's code")]
+        return with_run(got, fx.eff(X, f"{cmd.name} {' '.join(w.show for w in cmd.args[:2])}",
+                                    fx.cwd_target(cmd.ctx), detail="runs the project's code"))
     return [fx.eff(X, f"{cmd.name} {' '.join(w.show for w in cmd.args[:2])}",
                    fx.cwd_target(cmd.ctx), detail=cmd.argv_text[:120])]
 

@@ -44,8 +44,10 @@ def systemctl(cmd: Cmd) -> list[Effect]:
     if verb is not Verb.READ and any(hits_interlock_unit(u) for u in pos[1:]):
         risks = (*risks, Risk.TAMPER)  # stopping or changing interlock's own service
     if sub in ("poweroff", "reboot", "halt", "kexec"):
+        forced = o.has("-f", "--force")
         return [fx.eff(Verb.UPDATE, "host power", tg, scope=Scope.ALL, reversible=False,
-                       detail=f"systemctl {sub}")]
+                       risks=(Risk.CATASTROPHIC,) if forced else (),
+                       detail=f"systemctl {sub}" + (" --force" if forced else ""))]
     return [fx.eff(verb, f"systemd unit {u}", tg, risks=risks,
                    detail=f"systemctl {'--user ' if o.has('--user') else ''}{sub}") for u in units]
 
@@ -59,14 +61,22 @@ def service(cmd: Cmd) -> list[Effect]:
                    detail=f"service {unit} {action}".strip())]
 
 
+# Power options that skip the orderly shutdown (no unmount, no service stop): data loss.
+FORCED_POWER = frozenset({"-f", "--force", "-ff", "-nf", "-fn", "-n", "--no-sync"})
+
+
 def power(cmd: Cmd) -> list[Effect]:
     texts = [w.text for w in cmd.args]
     if cmd.name in ("init", "telinit") and not any(t in ("0", "6") for t in texts):
         return [fx.eff(Verb.UPDATE, "host runlevel", detail=f"{cmd.name} {' '.join(texts)}")]
     if cmd.name == "shutdown" and "-c" in texts:
         return [fx.eff(Verb.UPDATE, "host power", detail="shutdown -c (cancel)")]
+    forced = cmd.name != "shutdown" and any(t in FORCED_POWER for t in texts)
     return [fx.eff(Verb.UPDATE, "host power", (), scope=Scope.ALL, reversible=False,
-                   detail=f"{cmd.name} {' '.join(texts)}".strip() + " (takes the host down)")]
+                   risks=(Risk.CATASTROPHIC,) if forced else (),
+                   detail=f"{cmd.name} {' '.join(texts)}".strip() + (
+                       " (immediate, without an orderly shutdown)" if forced
+                       else " (takes the host down)"))]
 
 
 def iptables(cmd: Cmd) -> list[Effect]:
@@ -121,7 +131,8 @@ def _patterns(cmd: Cmd) -> tuple[list[str], bool]:
     """pgrep/pkill/killall: the name patterns, and whether they match whole command lines."""
     o = parse(cmd.args, "gGPsStuUFn", frozenset({"--signal", "--group", "--parent",
                                                   "--session", "--terminal", "--euid",
-                                                  "--uid", "--pidfile", "--ns", "--nslist"}))
+                                                  "--uid", "--pidfile", "--ns", "--nslist",
+                                                  "--user"}))
     full = o.has("-f", "--full")
     if cmd.name == "killall":
         full = full or o.has("-r", "--regexp")
@@ -138,14 +149,44 @@ def _hits_interlock(cmd: Cmd) -> bool:
                for p in pats)
 
 
+# Users whose every process is the host's (kill them all and the host stops).
+SYSTEM_USERS = frozenset({"root", "0"})
+# Patterns that match every process name (`pkill -f .`, `killall -r '.*'`).
+MATCH_ALL = frozenset({".", ".*", "^", "", "^.*", ".+", "$"})
+
+
+def _kills_everything(cmd: Cmd) -> bool:
+    """kill -1 (every process the caller may signal), kill 1 (init), killall5, and
+    pkill/killall selecting all of root's processes or every name."""
+    if cmd.name == "killall5":
+        return True
+    if cmd.name == "kill":
+        o = parse(cmd.args, "snl", frozenset())
+        return any(w.text in ("-1", "1") for w in o.pos) or o.get("-n") in ("-1",) or (
+            "-1" in [w.text for w in cmd.args][1:])
+    o = parse(cmd.args, "gGPsStuUFn", frozenset({"--signal", "--group", "--parent",
+                                                  "--session", "--terminal", "--euid",
+                                                  "--uid", "--pidfile", "--ns", "--nslist",
+                                                  "--user"}))
+    users = {u for v in o.all("-u", "-U", "--euid", "--uid", "--user") for u in v.split(",")}
+    pats, _ = _patterns(cmd)
+    regex = cmd.name == "pkill" or o.has("-r", "--regexp")
+    if users & SYSTEM_USERS and not pats:
+        return True
+    return regex and bool(pats) and all(p in MATCH_ALL for p in pats)
+
+
 def kill(cmd: Cmd) -> list[Effect]:
     texts = [w.text for w in cmd.args]
-    everything = cmd.name == "killall5" or "-1" in texts[1:] or (texts and texts[-1] == "-1")
-    risks = (Risk.TAMPER,) if _hits_interlock(cmd) else ()
+    everything = _kills_everything(cmd)
+    risks: tuple[Risk, ...] = (Risk.TAMPER,) if _hits_interlock(cmd) else ()
+    if everything:  # the host (or the container) stops: nothing to approve
+        risks = (*risks, Risk.CATASTROPHIC)
     return [fx.eff(Verb.UPDATE, "processes " + " ".join(t for t in texts if not t.startswith("-"))[:60],
                    scope=Scope.ALL if everything else Scope.ONE, reversible=False, risks=risks,
                    detail=f"{cmd.name} {' '.join(texts)}"[:80]
-                   + (" (interlock's own processes)" if risks else ""))]
+                   + (" (interlock's own processes)" if Risk.TAMPER in risks else "")
+                   + (" (every process on the host)" if everything else ""))]
 
 
 def pgrep(cmd: Cmd) -> list[Effect]:

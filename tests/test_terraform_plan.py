@@ -186,11 +186,14 @@ def test_provider_aliases_modules_and_implicit_targets():
     e = {x.resource: x for x in analyze_terraform(p, workspace="dev")}
     # No configuration section names the bucket's provider configuration: any of the three
     # could be it, they disagree, and the module's var.profile is not the root's variable, so
-    # an undeterminable stand-in (aws_account unknown) joins the union.
+    # the module's profile and the disagreement are undeterminable targets in the union.
     assert e["aws_s3_bucket.logs"].targets == (
         Target("tf_workspace", "dev"), Target("aws_account", "222222222222"),
         Target("aws_profile", None), Target("aws_profile", "dev-west"),
-        Target("aws_account", None), Target("bucket", "acme-dev-logs"))
+        Target.unknown("aws_profile", "profile set by var.profile in module.net"),
+        Target.unknown("aws_profile", "provider aws configuration not known, one of 3 that "
+                                      "disagree"),
+        Target("bucket", "acme-dev-logs"))
     # No config_context: kubeconfig's current context decides, read from the named file.
     assert e["kubernetes_config_map.c"].targets == (
         Target("tf_workspace", "dev"), Target("kube_context", None, source="/k/dev.yaml"),

@@ -133,7 +133,8 @@ def test_orphan_with_disagreeing_aliases_is_undeterminable(decide):
     p["resource_changes"] = [rc("aws_instance.gone", ["delete"], before={},
                                 action_reason="delete_because_no_resource_config")]
     (eff,) = analyze_terraform(p, workspace="default")
-    assert Target("aws_account", None) in eff.targets
+    assert Target.unknown("aws_profile", "provider aws configuration not known, one of 2 that "
+                          "disagree") in eff.targets
     assert "configuration not known, one of 2" in eff.detail
     assert decide(p, workspace="default").environment == "production"
 
@@ -150,7 +151,7 @@ def test_unevaluable_profile_never_falls_back_to_the_guards_environment(decide, 
                 variables={"env": {"value": "dev"}, "profiles": {"value": {"prod": "prod"}}})
     (eff,) = analyze_terraform(p, workspace="dev")
     assert Target("aws_profile", None) not in eff.targets  # AWS_PROFILE=dev-local is not it
-    assert Target("aws_account", None) in eff.targets
+    assert [t.kind for t in eff.targets if t.undeterminable] == ["aws_profile"]
     assert "profile=(set by an expression)" in eff.detail
     d = decide(p)
     assert (d.environment, d.decision, d.approvals_required) == ("production",
@@ -186,10 +187,10 @@ def test_static_keys_and_api_server_hosts_are_not_the_environment(decide):
             cfg_resource("kubernetes_deployment.api", "kubernetes"),
         ]}})
     e = by_resource(analyze_terraform(p, workspace="dev"))
-    assert e["aws_instance.a"].targets == (Target("tf_workspace", "dev"),
-                                           Target("aws_account", None))
+    assert e["aws_instance.a"].targets == (Target("tf_workspace", "dev"), Target.unknown(
+        "aws_profile", "access_key set: the provider does not use the environment's aws_profile"))
     k = e["kubernetes_deployment.api"]
-    assert Target("host", None) in k.targets
+    assert Target.unknown("host", "host set by module.eks.cluster_endpoint") in k.targets
     assert not any(t.kind == "kube_context" for t in k.targets)  # not the kubeconfig's
     assert decide(p).environment == "production"
     # A literal API server URL names its host.

@@ -74,20 +74,41 @@ TARGET_KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where an effect lands, in inventory terms.
+    """Where an effect lands, in inventory terms. Three states:
 
-    `value` None means implicit: the analyzer saw no explicit target (kubectl without
-    --context, aws without --profile) and the inventory stage reads it from the real
-    environment at decision time. `source` carries what that lookup needs (a KUBECONFIG path
-    from a prefix assignment, the cwd for a terraform workspace file).
+    - named: `value` is the target (`aws_profile:prod-admin`);
+    - implicit: `value` None, the analyzer saw no explicit target (kubectl without --context,
+      aws without --profile) and the inventory stage reads it from the real environment at
+      decision time. `source` carries what that lookup needs (a KUBECONFIG path from a prefix
+      assignment, the cwd for a terraform workspace file);
+    - undeterminable (`Target.unknown`): the effect lands on a target of this kind but no
+      one can say which (a provider profile set by an expression the plan does not evaluate),
+      and the guard's own environment is NOT it. `undeterminable` says why; resolution takes
+      the default tier and never looks it up.
     """
 
     kind: str
     value: str | None
     source: str | None = None
+    undeterminable: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.undeterminable is not None and (self.value is not None or not self.undeterminable):
+            raise ValueError("an undeterminable target has no value and needs a reason")
+
+    @classmethod
+    def unknown(cls, kind: str, why: str) -> Target:
+        """A target of `kind` that cannot be determined, for the reason `why`."""
+        return cls(kind, None, undeterminable=why)
+
+    @property
+    def implicit(self) -> bool:
+        return self.value is None and self.undeterminable is None
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.value if self.value is not None else '(implicit)'}"
+        if self.value is not None:
+            return f"{self.kind}:{self.value}"
+        return f"{self.kind}:{'(implicit)' if self.undeterminable is None else '(unknown)'}"
 
 
 @dataclass(slots=True)

@@ -4,6 +4,10 @@ Tier of an effect = the strictest tier among the rules its targets match, where 
 locators (everything but qualifiers such as a namespace) match no rule — or that has a target we
 could not determine — also takes the default tier. So an overlap never weakens, and unknown
 means the default (production unless the operator says otherwise).
+
+An effect's locators describe one resource at several grains (profile ⊃ bucket), so one named
+locator identifies it. Several values of ONE locator kind cannot be grains of one resource (two
+buckets, two accounts a provider may use): each of them must be named, or the default applies.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class Resolver:
         self._implicit.clear()
 
     def implicit(self, target: Target) -> str | None:
+        if target.undeterminable is not None:
+            return None  # known to be unknowable: the guard's environment is not it
         key = (target.kind, target.source)
         if key not in self._implicit:
             lookup = LOOKUPS.get(target.kind)
@@ -56,28 +62,45 @@ class Resolver:
         rule: str | None = None
         decisive: str | None = None
         locator_matched = False
-        undeterminable: list[str] = []
-        seen: list[str] = []
+        implicit_unknown: dict[str, None] = {}  # kinds whose environment lookup found nothing
+        unknown: dict[str, None] = {}  # other reasons for the default tier, in order
+        seen: dict[str, None] = {}
+        named: dict[str, dict[str, bool]] = {}  # locator kind -> value -> named by a rule
         for target in effect.targets:
             value = target.value if target.value is not None else self.implicit(target)
             if value is None:
-                undeterminable.append(target.kind)
-                seen.append(f"{target.kind}:(unknown)")
+                if target.undeterminable is not None:
+                    unknown[f"{target.kind} undeterminable: {target.undeterminable}"] = None
+                else:
+                    implicit_unknown[target.kind] = None
+                seen[f"{target.kind}:(unknown)"] = None
                 continue
             shown = f"{target.kind}:{value}"
-            seen.append(shown)
+            seen[shown] = None
             hit = self.match(target.kind, value)
+            if target.kind not in QUALIFIER_KINDS:
+                values = named.setdefault(target.kind, {})
+                values[value] = values.get(value, False) or hit is not None
             if hit is None:
                 continue
             if target.kind not in QUALIFIER_KINDS:
                 locator_matched = True
             if tier is None or stricter(hit[0], tier) != tier:
                 tier, rule, decisive = hit[0], hit[1], shown
-        if tier is None or not locator_matched or undeterminable:
+        if locator_matched:
+            # Two values of one kind are two resources: a named one must not hide the other.
+            for kind, values in named.items():
+                if len(values) > 1:
+                    unknown.update(dict.fromkeys(
+                        f"{kind}:{v} named by no rule (one of {len(values)} {kind} values)"
+                        for v, is_named in values.items() if not is_named))
+        if tier is None or not locator_matched or implicit_unknown or unknown:
             # Unknown means the default tier; it can only make the effect stricter.
             if tier is None or stricter(default, tier) == default and default != tier:
-                why = (f"default tier ({', '.join(undeterminable)} undeterminable)"
-                       if undeterminable else "default tier (no inventory rule matched)")
+                reasons = ([f"{', '.join(implicit_unknown)} undeterminable"]
+                           if implicit_unknown else []) + list(unknown)
+                why = (f"default tier ({'; '.join(reasons)})" if reasons
+                       else "default tier (no inventory rule matched)")
                 tier, rule, decisive = default, why, None
         effect.environment = tier
         effect.rule = rule

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..analysis.terraform.address import resource_type
 from ..effects import Effect, Verb
 
 if TYPE_CHECKING:
@@ -115,34 +116,6 @@ def _group(effect: Effect) -> str:
 def _detail(effect: Effect) -> str:
     return "; ".join(p for p in effect.detail.split("; ")
                      if p and not p.startswith(PLANWIDE_PREFIXES))
-
-
-def resource_type(address: str) -> str:
-    """The resource type in an address (`module.a["x.y"].aws_db_instance.main[0]` →
-    aws_db_instance); "" when there is none (outputs)."""
-    parts: list[str] = []
-    cur, depth, quote = "", 0, False
-    for ch in address:  # split on dots outside [...] and "..."
-        if quote:
-            quote = ch != '"'
-        elif ch == '"':
-            quote = True
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == "." and depth == 0:
-            parts.append(cur)
-            cur = ""
-            continue
-        if depth == 0 and not quote and ch not in "[]\"":
-            cur += ch
-    parts.append(cur)
-    while len(parts) >= 2 and parts[0] == "module":
-        parts = parts[2:]
-    if parts and parts[0] == "data":
-        parts = parts[1:]
-    return parts[0] if len(parts) >= 2 else ""
 
 
 def build_summary(subject: PlanAnalysis | Decision, decision: Decision | None = None,

@@ -36,6 +36,7 @@ from typing import Any
 
 from ...effects import Effect, Risk, Scope, Target, Verb
 from ...errors import InputError
+from .address import config_address as _config_address
 from .providers import ProviderTargets, aws_account_of
 from .resources import (
     ARN_ATTRS,
@@ -163,35 +164,6 @@ def _count_prior(plan: dict[str, Any], imported: frozenset[str] = frozenset()) -
         if isinstance(children, list):
             stack.extend(children)
     return len(seen)
-
-
-def _config_address(address: str) -> str | None:
-    """An instance address without its instance keys, as the configuration section names the
-    resource: `module.a["k.1[2]"].module.b[0].aws_x.y["a\\"b"]` -> `module.a.module.b.aws_x.y`.
-    Keys are JSON-style strings (dots, brackets and escaped quotes inside) or numbers."""
-    if "[" not in address:
-        return address
-    out: list[str] = []
-    i, n = 0, len(address)
-    while i < n:
-        ch = address[i]
-        if ch != "[":
-            out.append(ch)
-            i += 1
-            continue
-        j = i + 1
-        if j < n and address[j] == '"':
-            j += 1
-            while j < n and address[j] != '"':
-                j += 2 if address[j] == "\\" else 1
-            j += 1
-        else:
-            while j < n and address[j] != "]":
-                j += 1
-        if j >= n or address[j] != "]":
-            return None
-        i = j + 1
-    return "".join(out)
 
 
 def _config_index(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:

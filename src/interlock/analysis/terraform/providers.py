@@ -3,13 +3,12 @@
 `show -json` keeps provider arguments as expressions: `{"constant_value": v}` for literals,
 `{"references": ["var.x", ...]}` otherwise; nested blocks (`assume_role { … }`) are lists of
 such expression objects. A root-module `var.x` reference is resolved from the plan's
-`variables`; anything else is undeterminable (a stand-in target that resolves to the default
-tier), never silently replaced by the guard's own environment.
+`variables`; anything else is undeterminable (`Target.unknown`, which resolves to the default
+tier and says why), never silently replaced by the guard's own environment.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,16 +47,18 @@ IMPLICIT: dict[str, tuple[str, tuple[tuple[str, ...], ...], tuple[tuple[str, ...
     "helm": ("kube_context", (("kubernetes", "config_path"),),
              (("kubernetes", "config_context"), ("kubernetes", "host"))),
 }
-# "Set by an expression we cannot evaluate here" (a local, a module variable, a function call,
-# a template of several references): a stand-in target that no environment lookup can fill, so
-# resolution takes the default tier rather than guessing from the guard's own environment.
-UNDETERMINABLE: dict[str, Target] = {
-    "aws_profile": Target("aws_account", None),
-    "aws_account": Target("aws_account", None),
-    "gcp_project": Target("resource_group", None),
-    "kube_context": Target("kube_context", None, source=os.devnull),
-    "host": Target("host", None),
-}
+
+
+def _set_by(expr: Any, path: tuple[str, ...], module: str) -> str:
+    """Why an argument's value is unknown, for the rule text: `profile set by var.profile`."""
+    refs = expr.get("references") if isinstance(expr, dict) else None
+    names = [r for r in refs if isinstance(r, str)] if isinstance(refs, list) else []
+    # `show -json` lists `var.m["k"]` and `var.m` both: keep only the most precise.
+    names = [n for n in names
+             if not any(o != n and o.startswith((n + "[", n + ".")) for o in names)]
+    shown = ", ".join(names[:3]) if names else "an expression"
+    where = f" in {module}" if module and names else ""
+    return f"{'.'.join(path)} set by {shown}{where}"
 
 
 def aws_account_of(value: str) -> str | None:
@@ -148,7 +149,7 @@ class ProviderTargets:
     A resource is matched to its own configuration through the configuration section's
     `provider_config_key` (aliases, configurations passed into modules). Without one (a
     resource deleted because its configuration is gone), every configuration of its provider
-    could be the one, so all their targets count, plus an undeterminable stand-in when they
+    could be the one, so all their targets count, plus an undeterminable target when they
     disagree: resolution must not pick the sandbox alias of two."""
 
     __slots__ = ("_by_config", "_cache", "_configs", "_variables")
@@ -156,17 +157,18 @@ class ProviderTargets:
     def __init__(self, plan: dict[str, Any]) -> None:
         config = plan.get("configuration")
         pc = config.get("provider_config") if isinstance(config, dict) else None
-        # key -> (type name, full name, expressions, root module)
-        self._configs: dict[str, tuple[str, str, dict[str, Any], bool]] = {}
+        # key -> (type name, full name, expressions, module address or "" for the root)
+        self._configs: dict[str, tuple[str, str, dict[str, Any], str]] = {}
         if isinstance(pc, dict):
             for key, entry in pc.items():
                 if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                     continue
                 full = entry.get("full_name")
                 exprs = entry.get("expressions")
-                root = ":" not in key and not entry.get("module_address")
+                module = entry.get("module_address") or key.rpartition(":")[0]
                 self._configs[key] = (entry["name"], full if isinstance(full, str) else "",
-                                      exprs if isinstance(exprs, dict) else {}, root)
+                                      exprs if isinstance(exprs, dict) else {},
+                                      module if isinstance(module, str) else "?")
         variables = plan.get("variables")
         self._variables: dict[str, Any] = variables if isinstance(variables, dict) else {}
         self._cache: dict[tuple[str, str | None], Resolved] = {}
@@ -201,11 +203,14 @@ class ProviderTargets:
             targets.update(dict.fromkeys(ts))
             if text:
                 detail[text] = None
-        if len({frozenset(ts) for ts, _ in results}) > 1:
+        sets = [frozenset(ts) for ts, _ in results]
+        if len(set(sets)) > 1:
+            # Which configuration it used decides where it lands: none of them may decide alone.
             ptype = provider_type(provider_name)
-            stand_in = UNDETERMINABLE.get(IMPLICIT.get(ptype, ("",))[0])
-            if stand_in is not None:
-                targets[stand_in] = None
+            differing = [t.kind for t in targets if not all(t in ts for ts in sets)]
+            kind = IMPLICIT.get(ptype, ("",))[0] or differing[0]
+            targets[Target.unknown(kind, f"provider {ptype} configuration not known, one of "
+                                         f"{len(keys)} that disagree")] = None
             detail[f"provider {ptype}: configuration not known, one of {len(keys)}"] = None
         return tuple(targets), "; ".join(detail)
 
@@ -220,9 +225,10 @@ class ProviderTargets:
         return hit
 
     def _config_targets(self, key: str, provider_name: str) -> Resolved:
-        _, _, exprs, root = self._configs[key]
+        _, _, exprs, module = self._configs[key]
         ptype = provider_type(provider_name)
-        variables = self._variables if root else None
+        # A `var.x` of a module is the module's variable, which the plan does not list.
+        variables = self._variables if not module else None
         targets: dict[Target, None] = {}
         detail: dict[str, None] = {}
         kinds: set[str] = set()
@@ -231,7 +237,7 @@ class ProviderTargets:
                 values = _values(expr, variables)
                 if values is None:
                     if kind:
-                        targets[UNDETERMINABLE.get(kind, Target("aws_account", None))] = None
+                        targets[Target.unknown(kind, _set_by(expr, path, module))] = None
                         kinds.add(kind)
                     detail[f"{label}=(set by an expression)"] = None
                     continue
@@ -240,7 +246,8 @@ class ProviderTargets:
                         loc = _locator(kind, value)
                         kinds.add(kind)
                         if loc is None:
-                            targets[UNDETERMINABLE.get(kind, Target("aws_account", None))] = None
+                            targets[Target.unknown(
+                                kind, f"{'.'.join(path)} = {value!r} names no {kind}")] = None
                         else:
                             targets[Target(kind, loc)] = None
                     detail[f"{label}={value}"] = None
@@ -249,16 +256,20 @@ class ProviderTargets:
             explicit = any(_exprs_at(exprs, p) for p in replaced_by)
             if explicit and not kinds:
                 # Static keys or an API server set by arguments we cannot map to a target.
-                targets[UNDETERMINABLE[implicit_kind]] = None
+                named = ", ".join(".".join(p) for p in replaced_by if _exprs_at(exprs, p))
+                why = f"{named} set: the provider does not use the environment's {implicit_kind}"
+                targets[Target.unknown(implicit_kind, why)] = None
             elif not explicit and implicit_kind not in kinds:
                 sources: list[str] = []
+                unknowable: Target | None = None
                 for path in implicit_src:
                     for expr in _exprs_at(exprs, path):
                         found = _values(expr, variables)
                         if found is None:  # a kubeconfig we cannot name: its context neither
-                            targets[UNDETERMINABLE[implicit_kind]] = None
+                            unknowable = Target.unknown(implicit_kind,
+                                                        _set_by(expr, path, module))
                         sources.extend(found or ())
-                targets[Target(implicit_kind, None,
-                               source=sources[0] if sources else None)] = None
+                targets[unknowable or Target(implicit_kind, None,
+                                             source=sources[0] if sources else None)] = None
         text = f"provider {ptype}: {', '.join(detail)}" if detail else ""
         return tuple(targets), text

@@ -186,7 +186,7 @@ def test_http_method_normalised(method: str) -> None:
     assert parse_action(act("http", method=method)).input["method"] == method.upper()
 
 
-@pytest.mark.parametrize("method", ["", "FETCH", "GET ", "G ET", "PURGE", "get;rm"])
+@pytest.mark.parametrize("method", ["", "GET ", "G ET", "get;rm", "GET\n", "P\u017fST"])
 def test_http_method_rejected(method: str) -> None:
     with pytest.raises(InputError, match="unknown method"):
         parse_action(act("http", method=method))

@@ -8,6 +8,7 @@ hash) names exactly what would run.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,9 @@ from ..errors import InputError
 ENVELOPE_FIELDS = {"tool", "input", "agent", "on_behalf_of"}
 SQL_DIALECTS = ("postgres", "mysql", "sqlite")
 HTTP_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT")
+# Any RFC 9110 method token is a well-formed request (WebDAV PROPFIND, cache PURGE, custom
+# methods): the analyzer decides what it does (unknown → opaque). Anything else is malformed.
+_HTTP_METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}")
 
 # tool -> {field: (accepted JSON types, required)}
 _STR = (str,)
@@ -115,10 +119,11 @@ def _normalise_input(tool: str, inp: dict[str, Any]) -> dict[str, Any]:
         if not out["statement"].strip():
             raise InputError("sql: statement is empty")
     elif tool == "http":
-        method = out["method"].upper()
-        if method not in HTTP_METHODS:
-            raise InputError(f"http: unknown method {out['method']!r}")
-        out["method"] = method
+        # Checked before upper-casing: `"poſt".upper()` is "POST".
+        if not _HTTP_METHOD_TOKEN.fullmatch(out["method"]):
+            raise InputError(f"http: unknown method {out['method']!r}: "
+                             "not an RFC 9110 method token")
+        out["method"] = out["method"].upper()
         if not out["url"].strip():
             raise InputError("http: url is empty")
     elif tool == "mcp":

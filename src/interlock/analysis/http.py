@@ -20,6 +20,32 @@ from ..errors import InputError
 _METHOD_VERBS: dict[str, Verb] = {
     "GET": Verb.READ, "HEAD": Verb.READ, "OPTIONS": Verb.READ,
     "POST": Verb.CREATE, "PUT": Verb.UPDATE, "PATCH": Verb.UPDATE, "DELETE": Verb.DELETE,
+    # WebDAV (RFC 4918, 3253 DeltaV, 3744 ACL, 5842 BIND, 4791 CalDAV, 5323 SEARCH) and the
+    # draft QUERY method: the safe ones read, the rest change the collection.
+    "PROPFIND": Verb.READ, "REPORT": Verb.READ, "SEARCH": Verb.READ, "QUERY": Verb.READ,
+    "MKCOL": Verb.CREATE, "MKCALENDAR": Verb.CREATE, "MKWORKSPACE": Verb.CREATE,
+    "MKACTIVITY": Verb.CREATE, "COPY": Verb.UPDATE, "MOVE": Verb.UPDATE,
+    "PROPPATCH": Verb.UPDATE, "LOCK": Verb.UPDATE, "UNLOCK": Verb.UPDATE,
+    "ORDERPATCH": Verb.UPDATE, "BIND": Verb.UPDATE, "REBIND": Verb.UPDATE,
+    "UNBIND": Verb.DELETE, "CHECKIN": Verb.UPDATE, "CHECKOUT": Verb.UPDATE,
+    "UNCHECKOUT": Verb.UPDATE, "VERSION-CONTROL": Verb.UPDATE, "LABEL": Verb.UPDATE,
+    "MERGE": Verb.UPDATE, "UPDATE": Verb.UPDATE, "BASELINE-CONTROL": Verb.UPDATE,
+    "ACL": Verb.PRIVILEGE,
+    # Cache invalidation (Varnish, Squid, nginx, Fastly): evicts copies the origin still
+    # has, so an update of the cache rather than a deletion of data.
+    "PURGE": Verb.UPDATE, "BAN": Verb.UPDATE, "REFRESH": Verb.UPDATE,
+    # RFC 2068 link maintenance
+    "LINK": Verb.UPDATE, "UNLINK": Verb.UPDATE,
+}
+# Details for the methods above that are not plain CRUD (default: "HTTP METHOD").
+_METHOD_DETAILS: dict[str, str] = {
+    "PURGE": "cache invalidation: evicts cached copies (the origin keeps the data)",
+    "BAN": "cache invalidation: evicts every cached copy matching a pattern",
+    "REFRESH": "cache invalidation",
+    "COPY": "WebDAV COPY (may overwrite the destination)",
+    "MOVE": "WebDAV MOVE (may overwrite the destination)",
+    "ACL": "WebDAV ACL changes access control",
+    "LOCK": "WebDAV LOCK blocks other writers",
 }
 _MASS = frozenset({Risk.MASS_DESTRUCTION})
 
@@ -212,7 +238,7 @@ def analyze_http(method: str, url: str, body: object = None) -> list[Effect]:
     targets: tuple[Target, ...] = (Target("host", host),)
     verb = _METHOD_VERBS.get(method)
     if verb is None:
-        return [opaque(resource, f"HTTP {method} (effect not known)", targets)]
+        return [opaque(resource, f"HTTP {method}: a method whose effect is not known", targets)]
 
     if host in METADATA_HOSTS:
         return [Effect(Verb.READ_SECRET, resource, targets,
@@ -257,7 +283,7 @@ def analyze_http(method: str, url: str, body: object = None) -> list[Effect]:
             return [Effect(Verb.DELETE, resource, targets, reversible=False,
                            detail=f"HTTP {method} to an endpoint named for deletion")]
     return [Effect(verb, resource, targets, reversible=verb in (Verb.READ, Verb.CREATE),
-                   detail=f"HTTP {method}")]
+                   detail=_METHOD_DETAILS.get(method, f"HTTP {method}"))]
 
 
 _DELETE_WORDS = frozenset({"delete", "remove", "destroy", "drop", "purge", "wipe", "truncate",

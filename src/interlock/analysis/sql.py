@@ -18,6 +18,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -398,7 +399,6 @@ _PG_SIMPLE: dict[str, tuple[Verb, str, str]] = {
     "CreateExtensionStmt": (Verb.EXECUTE, "extension",
                             "CREATE EXTENSION runs the extension's install script"),
     "AlterExtensionStmt": (Verb.EXECUTE, "extension", "ALTER EXTENSION runs an update script"),
-    "DoStmt": (Verb.EXECUTE, "code block", "anonymous code block (DO), body not analysed"),
     "AlterDatabaseStmt": (Verb.UPDATE, "database", "ALTER DATABASE"),
     "AlterDatabaseSetStmt": (Verb.UPDATE, "database", "ALTER DATABASE SET"),
     "CreatedbStmt": (Verb.CREATE, "database", "CREATE DATABASE"),
@@ -476,12 +476,34 @@ _PG_RISKY_SETTINGS: dict[str, tuple[Verb, str]] = {
 
 _UNTRUSTED_LANGUAGES = frozenset({"c", "internal", "plpythonu", "plpython2u", "plpython3u",
                                   "plperlu", "pltclu", "plsh", "plrustu"})
+# Languages that cannot reach the host (the rest, and any we do not know, may run OS commands).
+_TRUSTED_LANGUAGES = frozenset({"sql", "plpgsql", "plperl", "pltcl", "plv8", "pljs", "plrust",
+                                "plprql"})
+# Nesting bound for code that runs code (DO → EXECUTE 'DO …' → …, functions calling functions).
+_MAX_CODE_DEPTH = 6
+
+# PL/pgSQL statements (pglast parse_plpgsql_json). Their SQL sits in PLpgSQL_expr nodes; the
+# (statement, field) pairs below hold a string that is run as SQL (EXECUTE …).
+_PLPGSQL_STMTS = frozenset({
+    "block", "assign", "if", "case", "loop", "while", "fori", "fors", "forc", "foreach_a",
+    "exit", "return", "return_next", "return_query", "raise", "assert", "execsql",
+    "dynexecute", "dynfors", "getdiag", "open", "fetch", "close", "perform", "call", "commit",
+    "rollback",
+})
+_PLPGSQL_DYNAMIC = frozenset({
+    ("PLpgSQL_stmt_dynexecute", "query"), ("PLpgSQL_stmt_dynfors", "query"),
+    ("PLpgSQL_stmt_open", "dynquery"), ("PLpgSQL_stmt_return_query", "dynquery"),
+})
 
 
 class _Pg(_Base):
     def __init__(self, targets: tuple[Target, ...]) -> None:
         super().__init__(targets)
         self.prepared: dict[str, Any] = {}
+        # Functions created earlier in the same text: name → what a call runs.
+        self.functions: dict[str, list[Effect]] = {}
+        self.text = b""  # the statement being analysed (UTF-8: pglast locations are bytes)
+        self.depth = 0
 
     def analyze(self, text: str) -> list[Effect]:
         if "\x00" in text:
@@ -505,11 +527,21 @@ class _Pg(_Base):
             return [self.opaque("sql", f"unparseable SQL: {type(exc).__name__}: {exc}")]
         stmts = tree.get("stmts") or []
         out: list[Effect] = []
-        for raw in stmts:
-            k = _kind(raw.get("stmt"))
-            if k is None:
-                continue
-            out.extend(_finish(_guarded(self, self.statement, *k)))
+        encoded, outer = text.encode(), self.text
+        txn: int | None = None  # where the open transaction's effects start in `out`
+        try:
+            for raw in stmts:
+                k = _kind(raw.get("stmt"))
+                if k is None:
+                    continue
+                start = raw.get("stmt_location") or 0
+                end = start + raw["stmt_len"] if raw.get("stmt_len") else len(encoded)
+                self.text = encoded[start:end]
+                if k[0] == "TransactionStmt":
+                    txn = _rollback_note(out, txn, k[1].get("kind", ""))
+                out.extend(_finish(_guarded(self, self.statement, *k)))
+        finally:
+            self.text = outer
         return out  # empty only for comments, transaction control and session settings
 
     # One statement: its own effects plus those of what runs inside it.
@@ -533,25 +565,28 @@ class _Pg(_Base):
                     continue
                 if key[:1].isupper() and isinstance(value, dict):
                     if key == "FuncCall":
-                        eff = self.funccall(value)
-                        if eff is not None:
-                            yield eff
+                        yield from self.funccall(value)
                     elif key in _PG_NESTED:
                         yield from self.own(key, value)
                     elif key in _PG_NOT_RUN:
                         continue
                 stack.append(value)
 
-    def funccall(self, body: Node) -> Effect | None:
+    def funccall(self, body: Node) -> list[Effect]:
         names = [n.lower() for n in _strings(body.get("funcname"))]
         if not names:
-            return None
+            return []
+        # Defined in this text: its body's effects (before the safe list, which a user
+        # function of the same name with other argument types would shadow).
+        defined = self.functions.get(".".join(names))
+        if defined is not None:
+            return [replace(e) for e in defined]
         name = names[-1]
         if len(names) > 1 and names[-2] not in BUILTIN_SCHEMAS:
             if name in DANGEROUS_FUNCTIONS and names[-2] in ("public", "ext", "extensions"):
-                return self.func_effect(name, PG_SAFE_FUNCTIONS)
-            return self.func_effect(".".join(names), frozenset())
-        return self.func_effect(name, PG_SAFE_FUNCTIONS)
+                return _listed(self.func_effect(name, PG_SAFE_FUNCTIONS))
+            return _listed(self.func_effect(".".join(names), frozenset()))
+        return _listed(self.func_effect(name, PG_SAFE_FUNCTIONS))
 
     # ------------------------------------------------------------ per-kind effects
 
@@ -755,8 +790,14 @@ class _Pg(_Base):
         kind = "procedure" if b.get("is_procedure") else "function"
         name = ".".join(_strings(b.get("funcname")))
         lang = str(opts.get("language", "sql")).lower()
+        # The body runs when it is called: a later call in this text gets its effects.
+        body = self.function_body(b, lang, f"{kind} {name}")
+        names = name.lower().split(".")
+        for key in {".".join(names), *((names[-1],) if names[0] == "public" else ())}:
+            self.functions.setdefault(key, []).extend(body)
         out = [self.eff(Verb.CREATE, f"{kind} {name}",
-                        detail=f"CREATE {kind.upper()} (language {lang}; body not analysed)")]
+                        detail=f"CREATE {kind.upper()} (language {lang}; body analysed for "
+                               "calls in this statement text)")]
         if opts.get("security") is True:
             out.append(self.eff(Verb.PRIVILEGE, f"{kind} {name}",
                                 detail="SECURITY DEFINER: runs with its owner's privileges"))
@@ -787,8 +828,126 @@ class _Pg(_Base):
 
     def call(self, b: Node) -> list[Effect]:
         names = _strings((b.get("funccall") or {}).get("funcname"))
+        defined = self.functions.get(".".join(names).lower())
+        if defined is not None:
+            return [replace(e) for e in defined]
         return [self.eff(Verb.EXECUTE, f"procedure {'.'.join(names) or '?'}", reversible=False,
                          detail="CALL runs a procedure whose effects are not visible")]
+
+    # ------------------------------------------------------------ procedural code
+
+    def do_block(self, b: Node) -> list[Effect]:
+        lang = str(_defelems(b.get("args")).get("language", "plpgsql")).lower()
+        if lang == "plpgsql":
+            return self.plpgsql("DO block")
+        return [self.foreign_code("code block", lang, "DO block")]
+
+    def foreign_code(self, resource: str, lang: str, what: str) -> Effect:
+        if lang in _TRUSTED_LANGUAGES:
+            return self.eff(Verb.EXECUTE, resource, reversible=False,
+                            detail=f"{what} in language {lang}: body not analysed")
+        return self.eff(Verb.EXECUTE, resource, reversible=False, risks=_HOST,
+                        detail=f"{what} in untrusted language {lang}: can run commands on the "
+                               "database host")
+
+    def function_body(self, b: Node, lang: str, what: str) -> list[Effect]:
+        """What a call of the function being created runs."""
+        if b.get("sql_body") is not None:  # `BEGIN ATOMIC … END` / `RETURN expr`: parsed
+            return self.nested(lambda: self.parsed_body(b["sql_body"]))
+        if lang == "plpgsql":
+            return self.plpgsql(what)
+        src = _defelems(b.get("options")).get("as")
+        if lang == "sql" and isinstance(src, list) and len(src) == 1:
+            return self.nested(lambda: self.sql(src[0]))
+        return [self.foreign_code(what, lang, what)]
+
+    def parsed_body(self, body: Any) -> list[Effect]:
+        out: list[Effect] = []
+        stack = [body]
+        while stack:
+            node = stack.pop()
+            k = _kind(node)
+            if k is not None and k[0] == "List":
+                stack.extend(reversed(k[1].get("items") or []))
+            elif k is not None and k[0] == "ReturnStmt":
+                out.extend(self.inner(k[1]))
+            elif k is not None:
+                out.extend(_finish(self.statement(*k)))
+        return out
+
+    def nested(self, fn: Callable[[], list[Effect]]) -> list[Effect]:
+        """Code that runs code: bounded, so a self-referencing chain cannot loop."""
+        if self.depth >= _MAX_CODE_DEPTH:
+            return [self.opaque("sql", "code nested too deeply to analyse")]
+        self.depth += 1
+        try:
+            return fn()
+        finally:
+            self.depth -= 1
+
+    def plpgsql(self, what: str) -> list[Effect]:
+        """A PL/pgSQL body (of the current DO or CREATE FUNCTION statement): the SQL it runs,
+        literal EXECUTE strings included; an EXECUTE of a computed string is opaque."""
+        from pglast.parser import parse_plpgsql_json
+        try:
+            funcs = json.loads(parse_plpgsql_json(self.text.decode()))
+        except Exception as exc:  # noqa: BLE001 - not understood: opaque, never allowed
+            return [self.opaque("plpgsql", f"{what}: PL/pgSQL body not analysed "
+                                           f"({_first_line(exc)})")]
+        if not (isinstance(funcs, list) and len(funcs) == 1):
+            return [self.opaque("plpgsql", f"{what}: PL/pgSQL body not analysed")]
+        out = _finish(self.nested(lambda: list(self.plpgsql_walk(funcs[0], what))))
+        for e in out:
+            if not e.detail.startswith(what):
+                e.detail = f"{what}: {e.detail}"
+        return out or [self.eff(Verb.READ, "query", detail=f"{what}: reads only")]
+
+    def plpgsql_walk(self, tree: Any, what: str) -> Iterator[Effect]:
+        stack: list[tuple[str, Any]] = [("", tree)]
+        while stack:
+            parent, node = stack.pop()
+            if isinstance(node, list):
+                stack.extend((parent, n) for n in reversed(node))
+                continue
+            if not isinstance(node, dict):
+                continue
+            for key, value in node.items():
+                if key.startswith("PLpgSQL_stmt_") and key[13:] not in _PLPGSQL_STMTS:
+                    yield self.opaque("plpgsql", f"{what}: statement {key[13:]} not analysed")
+                    continue
+                if key == "PLpgSQL_expr" and isinstance(value, dict):
+                    yield from self.plpgsql_expr(value, what, dynamic=False)
+                    continue
+                if key.startswith("PLpgSQL_stmt_") and isinstance(value, dict):
+                    for field, sub in value.items():
+                        expr = sub.get("PLpgSQL_expr") if isinstance(sub, dict) else None
+                        if (key, field) in _PLPGSQL_DYNAMIC and isinstance(expr, dict):
+                            yield from self.plpgsql_expr(expr, what, dynamic=True)
+                        elif isinstance(sub, (dict, list)):
+                            stack.append((key, sub))
+                    continue
+                if isinstance(value, (dict, list)):
+                    stack.append((key, value))
+
+    def plpgsql_expr(self, expr: Node, what: str, dynamic: bool) -> list[Effect]:
+        query = expr.get("query")
+        if not isinstance(query, str):
+            return []
+        if expr.get("parseMode", 0) == 0 and not dynamic:
+            return self.sql(query)  # a whole statement (INTO is already cut out)
+        if expr.get("parseMode", 0) in (3, 4, 5):  # `target := expression`
+            query = _after_assignment(query)
+            if query is None:
+                return [self.opaque("plpgsql", f"{what}: assignment not analysed")]
+        effects = self.sql("SELECT " + query)  # the expression's function calls
+        if not dynamic:
+            return effects
+        literal = _pg_literal_text(query)
+        if literal is None:
+            return [e for e in effects if e.verb is not Verb.READ] + [self.eff(
+                Verb.OPAQUE, "sql", reversible=False, risks=frozenset({Risk.DYNAMIC}),
+                detail=f"{what}: EXECUTE of a statement built at run time ({query[:80]})")]
+        return [e for e in effects if e.verb is not Verb.READ] + self.sql(literal)
 
     def lock(self, b: Node) -> list[Effect]:
         return [self.eff(Verb.UPDATE, f"table {_rel(r.get('RangeVar'))}", detail="LOCK TABLE")
@@ -801,6 +960,67 @@ class _Pg(_Base):
 
     def declare(self, b: Node) -> list[Effect]:
         return []  # the cursor's query is walked like any nested query
+
+
+def _listed(eff: Effect | None) -> list[Effect]:
+    return [] if eff is None else [eff]
+
+
+def _after_assignment(query: str) -> str | None:
+    """`v[1] := expr` → `expr` (the first top-level `:=` or `=`)."""
+    from pglast.parser import scan
+    try:
+        toks = scan(query)
+    except Exception:  # noqa: BLE001
+        return None
+    for t in toks:
+        if t.name in ("COLON_EQUALS", "ASCII_61"):
+            return query.encode()[t.end + 1:].decode()
+    return None
+
+
+def _pg_literal_text(expr: str) -> str | None:
+    """The string an expression always evaluates to (`'DROP TABLE x'`, `'a' || 'b'`), or None
+    when it depends on anything (variables, format(), quote_ident() …)."""
+    try:
+        tree = json.loads(_pg_parser()("SELECT " + expr))
+        (stmt,) = tree["stmts"]
+        (target,) = stmt["stmt"]["SelectStmt"]["targetList"]
+        return _pg_fold(target["ResTarget"]["val"])
+    except Exception:  # noqa: BLE001 - anything unexpected: not a literal
+        return None
+
+
+def _pg_fold(node: Any) -> str | None:
+    k = _kind(node)
+    if k is None:
+        return None
+    kind, body = k
+    if kind == "A_Const":
+        v = _const(node)
+        return v if isinstance(v, str) else None
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_OP" and _strings(body.get("name")) == ["||"]:
+        a, b = _pg_fold(body.get("lexpr")), _pg_fold(body.get("rexpr"))
+        return a + b if a is not None and b is not None else None
+    return None
+
+
+_ROLLBACK_NOTE = ("; the later ROLLBACK is not counted: autocommit, an error or a client "
+                  "that sends the statements one by one would keep this change")
+
+
+def _rollback_note(out: list[Effect], txn: int | None, kind: str) -> int | None:
+    """Track BEGIN … ROLLBACK: the changes inside stay as they are (strict), but say why."""
+    if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+        return len(out)
+    if kind == "TRANS_STMT_ROLLBACK":
+        for e in out[txn or 0:]:
+            if e.verb is not Verb.READ and _ROLLBACK_NOTE not in e.detail:
+                e.detail += _ROLLBACK_NOTE
+        return None
+    if kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_COMMIT_PREPARED"):
+        return None
+    return txn
 
 
 _PG_ALTER_PRIVILEGE = frozenset({
@@ -829,6 +1049,7 @@ _PG_HANDLERS: dict[str, Callable[[_Pg, Node], list[Effect]]] = {
     "AlterRoleStmt": _Pg.role,
     "DropRoleStmt": _Pg.drop_role,
     "CallStmt": _Pg.call,
+    "DoStmt": _Pg.do_block,
     "GrantStmt": _Pg.grant,
     "LockStmt": _Pg.lock,
     "AlterSystemStmt": _Pg.alter_system,
@@ -864,6 +1085,8 @@ _SQLITE_READ_PRAGMAS = frozenset({
     "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check", "database_list",
     "collation_list", "function_list", "module_list", "pragma_list", "compile_options",
 })
+# PRAGMAs that act when named without a value.
+_SQLITE_ACTION_PRAGMAS = frozenset({"optimize", "wal_checkpoint", "incremental_vacuum"})
 # Session settings that change what later statements do to data (cf. _PG_RISKY_SETTINGS).
 _MYSQL_RISKY_SETTINGS: dict[str, tuple[Verb, str]] = {
     "foreign_key_checks": (Verb.UPDATE, "disables foreign-key checks"),
@@ -879,6 +1102,22 @@ class _Glot(_Base):
     def __init__(self, targets: tuple[Target, ...], dialect: str) -> None:
         super().__init__(targets)
         self.dialect = dialect
+        self.prepared: dict[str, str | None] = {}
+        self.uservars: dict[str, str] = {}  # `SET @v = 'literal'`, for PREPARE … FROM @v
+        self.depth = 0
+
+    def nested_sql(self, text: str, what: str) -> list[Effect]:
+        """SQL held in a string that runs (PREPARE … FROM 'text'): analysed like the rest."""
+        if self.depth >= _MAX_CODE_DEPTH:
+            return [self.opaque("sql", f"{what}: nested too deeply to analyse")]
+        self.depth += 1
+        try:
+            out = self.parse_and_analyze(text)
+        finally:
+            self.depth -= 1
+        for e in out:
+            e.detail = f"{what}: {e.detail}"
+        return out
 
     def analyze(self, text: str) -> list[Effect]:
         if self.dialect == "sqlite" and _SQLITE_DOT_LINE.search(text):
@@ -903,21 +1142,100 @@ class _Glot(_Base):
         return out
 
     def parse_and_analyze(self, text: str, strict: bool = True) -> list[Effect]:
+        """sqlglot's tree where it models every statement; otherwise statement by statement,
+        with the leading keywords of the tokens deciding where sqlglot gives up (`Command`,
+        parse errors, `RESET MASTER` read as an alias). Unknown statements stay opaque."""
         glot = _sqlglot()
+        dialect = glot.Dialect.get_or_raise(self.dialect)
         try:
-            stmts = glot.parse(text, dialect=self.dialect)
-        except glot.errors.SqlglotError as exc:
+            tokens = dialect.tokenize(text)
+        except Exception as exc:  # noqa: BLE001 - unterminated strings etc.: fail closed
             return [self.opaque("sql", f"unparseable SQL: {_first_line(exc)}")] if strict else []
-        except Exception as exc:  # sqlglot bugs on odd input: fail closed, never a traceback
-            return [self.opaque("sql", f"unparseable SQL: {type(exc).__name__}: {exc}")
-                    ] if strict else []
-        exp = glot.exp
+        try:
+            stmts: list[Any] | None = dialect.parser().parse(tokens, text)
+        except Exception:  # noqa: BLE001 - statement by statement below
+            stmts = None
+        if stmts is not None and all(map(self.trusted, stmts)) and _glot_outfile(tokens) is None:
+            out: list[Effect] = []
+            txn: int | None = None
+            for st in stmts:
+                if st is None or isinstance(st, glot.exp.Semicolon):
+                    continue  # empty statement or a comment between statements
+                txn = _rollback_note(out, txn, _glot_txn(st))
+                out.extend(_finish(_guarded(self, self.statement, st)))
+            return out
+        return self.by_statement(text, tokens, strict)
+
+    def by_statement(self, text: str, tokens: list[Any], strict: bool) -> list[Effect]:
+        # Split where the tokenizer saw `;` (strings and comments are already told apart);
+        # a routine body with `BEGIN … ; … END` falls apart here, and its pieces are opaque.
+        glot = _sqlglot()
         out: list[Effect] = []
-        for st in stmts:
-            if st is None or isinstance(st, exp.Semicolon):
-                continue  # empty statement or a comment between statements
-            out.extend(_finish(_guarded(self, self.statement, st)))
+        txn: int | None = None
+        start, chunk = 0, []
+        for tok in [*tokens, None]:
+            if tok is not None and tok.token_type != glot.TokenType.SEMICOLON:
+                chunk.append(tok)
+                continue
+            end = tok.start if tok is not None else len(text)
+            if chunk:
+                piece = text[start:end]
+                try:
+                    effects, kind = self.one_statement(piece, chunk, strict)
+                except Exception as exc:  # noqa: BLE001 - fail closed, never a traceback
+                    effects, kind = [self.opaque("sql", f"statement not analysed "
+                                                        f"({type(exc).__name__})")], ""
+                txn = _rollback_note(out, txn, kind)
+                out.extend(_finish(effects))
+            start, chunk = end + 1, []
         return out
+
+    def one_statement(self, piece: str, tokens: list[Any],
+                      strict: bool) -> tuple[list[Effect], str]:
+        glot = _sqlglot()
+        toks = _glot_expand(tokens, self.dialect)
+        words = [_glot_word(t) for t in toks]
+        outfile = _glot_outfile(toks)
+        if outfile is not None:
+            return [self.eff(Verb.CREATE, f"server file {outfile}", reversible=False,
+                             risks=_HOST, detail="SELECT … INTO OUTFILE/DUMPFILE writes a "
+                                                 "file on the database host")], ""
+        error: str | None = None
+        try:
+            parsed = [st for st in glot.parse(piece, dialect=self.dialect)
+                      if st is not None and not isinstance(st, glot.exp.Semicolon)]
+        except Exception as exc:  # noqa: BLE001 - the keywords may still tell
+            parsed, error = [], _first_line(exc)
+        if len(parsed) == 1 and self.trusted(parsed[0]):
+            return _guarded(self, self.statement, parsed[0]), _glot_txn(parsed[0])
+        handler = _glot_keyword_handler(words)
+        if handler is not None:
+            return _guarded(self, handler, self, toks, words, piece), ""
+        if error is not None:
+            return ([self.opaque("sql", f"unparseable SQL: {error}")] if strict else []), ""
+        lead = " ".join(w for w in words[:2] if w) or "unknown"
+        return [self.opaque("sql", f"{lead} statement not analysed")], ""
+
+    @staticmethod
+    def trusted(st: Any) -> bool:
+        """A node whose handler knows what it does (not `Command`, not a misparse such as
+        `RESET MASTER` → Alias or `START REPLICA` → Transaction)."""
+        exp = _glot.exp
+        if st is None or isinstance(st, exp.Semicolon):
+            return True
+        if isinstance(st, exp.Transaction):
+            return all(str(m).upper() in _GLOT_TXN_MODES for m in st.args.get("modes") or ())
+        if isinstance(st, exp.Alter) and any(
+                isinstance(a, exp.Command) for a in st.args.get("actions") or ()):
+            return False  # `ALTER TABLE t DROP COLUMN a, DROP PARTITION p`: half understood
+        for block in st.find_all(exp.Block):
+            # sqlglot reads `CREATE PROCEDURE p() BEGIN …; END; DROP TABLE t` as one routine
+            # whose body runs later: the text after its END is a statement of its own.
+            ends = [e for e in block.expressions if isinstance(e, exp.EndStatement)]
+            if len(ends) != 1 or block.expressions[-1] is not ends[0]:
+                return False
+        return type(st).__name__ in _GLOT_HANDLERS or isinstance(
+            st, (exp.Query, exp.Show, exp.Pragma))
 
     def statement(self, st: Any) -> list[Effect]:
         exp = _glot.exp
@@ -972,11 +1290,15 @@ class _Glot(_Base):
                 if name.lower() not in _SQLITE_READ_PRAGMAS:
                     return [self.eff(Verb.UPDATE, f"pragma {name}", detail="PRAGMA assignment")]
                 return [self.eff(Verb.READ, f"pragma {name}", detail="PRAGMA")]
-            return [self.eff(Verb.READ, f"pragma {eq.name if eq is not None else ''}".strip(),
-                             detail="PRAGMA")]
+            name = eq.name.lower() if eq is not None else ""
+            if name in _SQLITE_ACTION_PRAGMAS:
+                return [self.eff(Verb.UPDATE, f"pragma {name}", detail=f"PRAGMA {name} "
+                                 "changes the database file")]
+            return [self.eff(Verb.READ, f"pragma {name}".strip(), detail="PRAGMA")]
         if isinstance(st, exp.Select) and st.args.get("into") is not None:
-            return [self.eff(Verb.CREATE, f"table {self.table(st.args['into'].this)}",
-                             detail="SELECT … INTO")]
+            # MySQL: `SELECT … INTO @v` sets variables (INTO OUTFILE is caught on the tokens);
+            # SQLite has no SELECT INTO. Neither creates a table.
+            return [self.eff(Verb.READ, "query", detail="SELECT … INTO variables")]
         tables = []
         ctes = {c.alias for c in st.find_all(exp.CTE)} if isinstance(st, exp.Query) else set()
         for t in st.find_all(exp.Table):
@@ -1061,7 +1383,11 @@ class _Glot(_Base):
         res = f"{str(st.args.get('kind') or 'table').lower()} {self.table(st.this)}"
         out = []
         for action in st.args.get("actions") or ():
-            if isinstance(action, exp.Drop) and str(action.args.get("kind")).upper() == "COLUMN":
+            if isinstance(action, exp.DropPartition):
+                out.append(self.eff(Verb.DELETE, f"{res} partitions", scope=Scope.MANY,
+                                    reversible=False, stateful=True,
+                                    detail="ALTER TABLE … DROP PARTITION deletes their rows"))
+            elif isinstance(action, exp.Drop) and str(action.args.get("kind")).upper() == "COLUMN":
                 for col in action.args.get("tables") or ():
                     out.append(self.eff(Verb.DELETE, f"{res} column {col.name}",
                                         reversible=False, stateful=True,
@@ -1091,6 +1417,13 @@ class _Glot(_Base):
             if isinstance(var, exp.SessionParameter):  # `@@global.x`, `@@persist.x`
                 kind = str(var.args.get("kind") or kind).upper()
             name = var.name.lower() if isinstance(var, exp.Expression) else ""
+            if isinstance(var, exp.Parameter) and isinstance(item.this, exp.EQ):
+                value = item.this.expression
+                if isinstance(value, exp.Literal) and value.is_string:
+                    self.uservars[name] = value.name
+                else:
+                    self.uservars.pop(name, None)
+                continue
             if kind in ("GLOBAL", "PERSIST", "PERSIST_ONLY"):
                 out.append(self.eff(Verb.UPDATE, f"server setting {name}".strip(),
                                     detail=f"SET {kind} changes the server configuration"))
@@ -1102,9 +1435,13 @@ class _Glot(_Base):
     def attach(self, st: Any) -> list[Effect]:
         exp = _glot.exp
         what = st.this.this if isinstance(st.this, exp.Alias) else st.this
-        name = what.name if isinstance(what, exp.Literal) else what.sql()
-        return [self.eff(Verb.CREATE, f"database file {name}",
-                         detail="ATTACH opens (and may create) a database file")]
+        if not isinstance(what, exp.Literal):
+            return [self.opaque("database file", "ATTACH of a file name computed at run time")]
+        name = what.name
+        path = name.removeprefix("file:").partition("?")[0]
+        if path in ("", ":memory:") or "mode=memory" in name:
+            return []  # a temporary in-memory database
+        return [_sqlite_file(self, path, "ATTACH opens (and may create) a database file")]
 
 
 _VERSIONED_COMMENT = re.compile(r"/\*[Mm]?!")
@@ -1209,6 +1546,357 @@ def _first_line(exc: Exception) -> str:
 
 def _nothing(self: _Glot, st: Any) -> list[Effect]:
     return []
+
+
+def _glot_txn(st: Any) -> str:
+    """Transaction control in _rollback_note's terms (pglast's TransactionStmt kinds)."""
+    exp = _glot.exp
+    if isinstance(st, exp.Transaction):
+        return "TRANS_STMT_BEGIN"
+    if isinstance(st, exp.Commit):
+        return "TRANS_STMT_COMMIT"
+    if isinstance(st, exp.Rollback) and st.args.get("savepoint") is None:
+        return "TRANS_STMT_ROLLBACK"
+    return ""
+
+
+# BEGIN/START TRANSACTION modes (MySQL, SQLite); others are misparses (`START REPLICA`).
+_GLOT_TXN_MODES = frozenset({"READ ONLY", "READ WRITE", "WITH CONSISTENT SNAPSHOT", "WORK",
+                             "TRANSACTION", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+
+def _glot_word(tok: Any) -> str:
+    """A token as a keyword: upper-cased text, "" for strings and quoted names."""
+    name = tok.token_type.name
+    return "" if name in ("STRING", "IDENTIFIER", "NATIONAL_STRING", "RAW_STRING") \
+        else tok.text.upper()
+
+
+def _glot_expand(tokens: list[Any], dialect: str) -> list[Any]:
+    """sqlglot turns the rest of a `Command` statement (PREPARE, RENAME, CALL …) into one
+    string token, and reads some keyword pairs as one token (`LOCK TABLES`): tokenize that
+    text again and split the pairs so each keyword can be read."""
+    glot = _glot
+    d = glot.Dialect.get_or_raise(dialect)
+    if len(tokens) == 2 and tokens[1].token_type.name == "STRING" and (
+            tokens[0].token_type in d.tokenizer_class.COMMANDS):
+        try:
+            tokens = [tokens[0], *d.tokenize(tokens[1].text)]
+        except Exception:  # noqa: BLE001 - left as is: the keywords will not match
+            return tokens
+    out: list[Any] = []
+    for tok in tokens:
+        if _glot_word(tok) and len(tok.text.split()) > 1:
+            out.extend(glot.tokens.Token(glot.TokenType.VAR, w) for w in tok.text.split())
+        else:
+            out.append(tok)
+    return out
+
+
+def _glot_outfile(tokens: list[Any]) -> str | None:
+    """`… INTO OUTFILE 'path'` / `INTO DUMPFILE 'path'` (MySQL): the path written."""
+    for a, b, c in zip(tokens, tokens[1:], tokens[2:]):
+        if a.token_type.name == "INTO" and b.text.upper() in ("OUTFILE", "DUMPFILE") \
+                and c.token_type.name == "STRING":
+            return c.text
+    return None
+
+
+def _glot_name(toks: list[Any], i: int) -> tuple[str, int]:
+    """A dotted name starting at toks[i] → (name, index after it)."""
+    parts: list[str] = []
+    while i < len(toks):
+        parts.append(toks[i].text)
+        if i + 2 < len(toks) and toks[i + 1].token_type.name == "DOT":
+            i += 2
+            continue
+        return ".".join(parts), i + 1
+    return ".".join(parts) or "?", i
+
+
+def _glot_index(words: list[str], *wanted: str, start: int = 0) -> int:
+    return next((i for i in range(start, len(words)) if words[i] in wanted), -1)
+
+
+# ----- handlers for statements sqlglot does not model, by leading keywords
+
+# (analyzer, tokens, keywords, statement text) → effects
+KwHandler = Callable[[_Glot, list[Any], list[str], str], list[Effect]]
+
+
+def _kw(verb: Verb, resource: str, detail: str, *, reversible: bool = True,
+        stateful: bool = False, scope: Scope = Scope.ONE,
+        risks: frozenset[Risk] = frozenset()) -> KwHandler:
+    def handler(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+        return [an.eff(verb, resource, reversible=reversible, stateful=stateful, scope=scope,
+                       risks=risks, detail=detail)]
+    return handler
+
+
+def _kw_none(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    return []  # transaction control (SAVEPOINT, RELEASE, XA …), client-side state
+
+
+def _kw_rename_table(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    out, i = [], 2
+    while i < len(toks):
+        old, i = _glot_name(toks, i)
+        to = _glot_index(words, "TO", start=i)
+        new, i = _glot_name(toks, to + 1) if to >= 0 else ("?", len(toks))
+        out.append(an.eff(Verb.UPDATE, f"table {old}", detail=f"RENAME TABLE {old} TO {new}"))
+        i = _glot_index(words, ",", start=i)
+        i = len(toks) if i < 0 else i + 1
+    return out or [an.opaque("sql", "RENAME TABLE not understood")]
+
+
+def _kw_load_data(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    from .paths import read_effect
+
+    infile = _glot_index(words, "INFILE")
+    path = toks[infile + 1].text if 0 <= infile < len(toks) - 1 else "?"
+    into = _glot_index(words, "TABLE", start=max(infile, 0))
+    table = _glot_name(toks, into + 1)[0] if 0 <= into < len(toks) - 1 else "?"
+    out = [an.eff(Verb.CREATE, f"table {table}", scope=Scope.MANY,
+                  detail=f"{words[0]} {words[1]} inserts rows from a file")]
+    if "REPLACE" in words[infile:into]:
+        out.append(an.eff(Verb.UPDATE, f"table {table}", scope=Scope.MANY, reversible=False,
+                          stateful=True, detail="LOAD DATA … REPLACE overwrites existing rows"))
+    if "LOCAL" in words[:max(infile, 0)]:
+        # The client reads the file and sends it to the server (the file leaves this host).
+        out.append(read_effect(_local_path(path), detail="LOAD DATA LOCAL sends this file "
+                                                         "to the database server"))
+    else:
+        out.append(an.eff(Verb.READ, f"server file {path}", detail="LOAD DATA INFILE reads a "
+                                                                   "file on the database host"))
+    return out
+
+
+def _kw_grant(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    on = _glot_index(words, "ON")
+    if on < 0:
+        return [an.eff(Verb.PRIVILEGE, "role membership", detail=f"{words[0]} role")]
+    to = _glot_index(words, "TO", "FROM", start=on)
+    obj = "".join(t.text for t in toks[on + 1:to if to > 0 else len(toks)]) or "?"
+    return [an.eff(Verb.PRIVILEGE, f"privileges on {obj}", detail=words[0])]
+
+
+def _kw_alter_table(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    at = _glot_index(words, "TABLE")
+    table, i = _glot_name(toks, at + 1)
+    res = f"table {table}"
+    out: list[Effect] = []
+    depth, clause = 0, []
+    for w in [*words[i:], ","]:
+        depth += (w == "(") - (w == ")")
+        if w != "," or depth:
+            clause.append(w)
+            continue
+        out.append(_alter_clause(an, res, clause))
+        clause = []
+    return out or [an.eff(Verb.UPDATE, res, detail="ALTER TABLE")]
+
+
+def _alter_clause(an: _Glot, res: str, c: list[str]) -> Effect:
+    first, second = (c + ["", ""])[:2]
+    if first == "DISCARD":  # DISCARD [PARTITION …] TABLESPACE deletes the data file(s)
+        whole = second == "TABLESPACE"
+        return an.eff(Verb.DELETE, res if whole else f"{res} partitions",
+                      scope=Scope.ALL if whole else Scope.MANY, reversible=False, stateful=True,
+                      risks=_MASS if whole else frozenset(),
+                      detail="DISCARD TABLESPACE deletes the table's data file")
+    if first in ("DROP", "TRUNCATE") and second == "PARTITION":
+        every = "ALL" in c[2:]
+        return an.eff(Verb.DELETE, f"{res} partitions", scope=Scope.ALL if every else Scope.MANY,
+                      reversible=False, stateful=True, risks=_MASS if every else frozenset(),
+                      detail=f"ALTER TABLE … {first} PARTITION deletes their rows")
+    if first == "DROP" and second not in ("INDEX", "KEY", "PRIMARY", "FOREIGN", "CHECK",
+                                          "CONSTRAINT", "DEFAULT"):
+        return an.eff(Verb.DELETE, f"{res} column", reversible=False, stateful=True,
+                      detail="ALTER TABLE … DROP COLUMN")
+    if first == "EXCHANGE":
+        return an.eff(Verb.UPDATE, f"{res} partitions", reversible=False, stateful=True,
+                      detail="EXCHANGE PARTITION swaps rows with another table")
+    return an.eff(Verb.UPDATE, res, detail=f"ALTER TABLE ({' '.join(c[:2]).strip()})")
+
+
+def _kw_prepare(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    # PREPARE name FROM 'text' | @var: analysed here (the usual next step is EXECUTE).
+    frm = _glot_index(words, "FROM")
+    name = toks[1].text.lower() if len(toks) > 1 else "?"
+    src = toks[frm + 1] if 0 <= frm < len(toks) - 1 else None
+    text: str | None = None
+    if src is not None and src.token_type.name == "STRING" and frm + 2 == len(toks):
+        text = src.text
+    elif src is not None and src.text == "@" and frm + 3 == len(toks):
+        text = an.uservars.get(toks[frm + 2].text.lower())  # set by `SET @v = 'literal'`
+    if text is not None:
+        an.prepared[name] = text
+        return an.nested_sql(text, f"PREPARE {name}")
+    an.prepared[name] = None
+    return [an.eff(Verb.OPAQUE, f"prepared statement {name}", reversible=False,
+                   risks=frozenset({Risk.DYNAMIC}),
+                   detail="PREPARE from a value built at run time")]
+
+
+def _kw_execute(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    name = toks[1].text.lower() if len(toks) > 1 else "?"
+    if name in an.prepared:
+        return []  # its effects were reported at PREPARE
+    return [an.opaque(f"prepared statement {name}", "EXECUTE of a statement prepared elsewhere")]
+
+
+def _kw_do(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    # DO expr, …: evaluates expressions for their side effects (function calls).
+    piece = " ".join(t.text if t.token_type.name != "STRING" else "'" + t.text.replace(
+        "'", "''") + "'" for t in toks[1:])
+    return [e for e in an.nested_sql("SELECT " + piece, "DO") if e.verb is not Verb.READ]
+
+
+def _kw_replace(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    # MySQL/SQLite REPLACE is an INSERT that first deletes the rows it collides with.
+    rest = piece.lstrip()[len("REPLACE"):]
+    table = "?"
+    into = 1 + (words[1:2] == ["INTO"])
+    if into < len(toks):
+        table = _glot_name(toks, into)[0]
+    return [e for e in an.nested_sql("INSERT" + rest, "REPLACE")] + [
+        an.eff(Verb.UPDATE, f"table {table}", scope=Scope.MANY, reversible=False, stateful=True,
+               detail="REPLACE deletes the rows the new ones collide with")]
+
+
+def _kw_call(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    name = _glot_name(toks, 1)[0] if len(toks) > 1 else "?"
+    return [an.eff(Verb.EXECUTE, f"procedure {name}", reversible=False,
+                   detail="CALL runs a procedure whose effects are not visible")]
+
+
+def _sqlite_file(an: _Base, path: str, detail: str) -> Effect:
+    """A database file SQLite opens for writing on this host: a file write when the path is
+    one the file rules care about (interlock's own files, shell rc …), else a database file."""
+    from .paths import path_effect
+
+    eff = path_effect(_local_path(path), Verb.CREATE, detail=detail)
+    return eff if eff.risks else an.eff(Verb.CREATE, f"database file {path}", detail=detail)
+
+
+def _kw_vacuum(an: _Glot, toks: list[Any], words: list[str], piece: str) -> list[Effect]:
+    into = _glot_index(words, "INTO")
+    if 0 <= into < len(toks) - 1:
+        return [_sqlite_file(an, toks[into + 1].text, "VACUUM INTO writes a copy of the "
+                                                       "database")]
+    return [an.eff(Verb.UPDATE, "database", detail="maintenance (VACUUM rebuilds the file)")]
+
+
+_BINLOG = "binary logs"
+_REPL = "replication"
+# Leading keywords → handler, longest match first. Statements sqlglot parses are not here.
+_GLOT_KEYWORDS: dict[tuple[str, ...], KwHandler] = {
+    ("RENAME", "TABLE"): _kw_rename_table,
+    ("LOAD", "DATA"): _kw_load_data,
+    ("LOAD", "XML"): _kw_load_data,
+    ("ALTER", "TABLE"): _kw_alter_table,
+    ("ALTER", "ONLINE", "TABLE"): _kw_alter_table,
+    ("ALTER", "IGNORE", "TABLE"): _kw_alter_table,
+    ("PREPARE",): _kw_prepare,
+    ("EXECUTE",): _kw_execute,
+    ("DO",): _kw_do,
+    ("CALL",): _kw_call,
+    ("REPLACE",): _kw_replace,
+    ("VACUUM",): _kw_vacuum,
+    # privileges
+    ("GRANT",): _kw_grant,
+    ("REVOKE",): _kw_grant,
+    **{(a, b): _kw(Verb.PRIVILEGE, b.lower(), f"{a} {b}")
+       for a in ("CREATE", "ALTER", "DROP", "RENAME") for b in ("USER", "ROLE")},
+    ("SET", "PASSWORD"): _kw(Verb.PRIVILEGE, "user password", "SET PASSWORD"),
+    ("SET", "ROLE"): _kw(Verb.PRIVILEGE, "setting role", "SET ROLE changes the acting role"),
+    ("SET", "DEFAULT", "ROLE"): _kw(Verb.PRIVILEGE, "default roles", "SET DEFAULT ROLE"),
+    ("SET", "RESOURCE", "GROUP"): _kw(Verb.UPDATE, "resource group", "SET RESOURCE GROUP"),
+    # replication and logs: the binary logs are the only copy of changes since the backup
+    ("RESET", "MASTER"): _kw(Verb.DELETE, _BINLOG, "RESET MASTER deletes every binary log "
+                             "(replicas and point-in-time recovery lose them)", reversible=False,
+                             stateful=True, scope=Scope.ALL, risks=_MASS),
+    ("RESET", "BINARY"): _kw(Verb.DELETE, _BINLOG, "RESET BINARY LOGS deletes every binary "
+                             "log", reversible=False, stateful=True, scope=Scope.ALL,
+                             risks=_MASS),
+    **{("PURGE", w, "LOGS"): _kw(Verb.DELETE, _BINLOG, "PURGE BINARY LOGS deletes binary logs "
+                                 "(replicas and point-in-time recovery lose them)",
+                                 reversible=False, stateful=True, scope=Scope.MANY)
+       for w in ("BINARY", "MASTER")},
+    **{("RESET", w): _kw(Verb.UPDATE, _REPL, "RESET REPLICA forgets the replication position "
+                         "and relay logs", reversible=False) for w in ("SLAVE", "REPLICA")},
+    **{(a, w): _kw(Verb.UPDATE, _REPL, f"{a} {w}", reversible=False)
+       for a in ("START", "STOP") for w in ("SLAVE", "REPLICA", "GROUP_REPLICATION")},
+    **{("CHANGE", w): _kw(Verb.UPDATE, _REPL, f"CHANGE {w} changes the replication source",
+                          reversible=False) for w in ("MASTER", "REPLICATION")},
+    ("RESET", "PERSIST"): _kw(Verb.UPDATE, "server settings", "RESET PERSIST removes persisted "
+                              "global settings"),
+    ("RESET", "QUERY", "CACHE"): _kw(Verb.UPDATE, "query cache", "RESET QUERY CACHE"),
+    ("BINLOG",): lambda an, t, w, p: [an.opaque("sql", "BINLOG replays binary-log events "
+                                                    "(any change)")],
+    # server
+    ("SHUTDOWN",): _kw(Verb.UPDATE, "server", "SHUTDOWN stops the database server",
+                       reversible=False),
+    ("RESTART",): _kw(Verb.UPDATE, "server", "RESTART restarts the database server",
+                      reversible=False),
+    ("FLUSH",): _kw(Verb.UPDATE, "server caches", "FLUSH (logs, caches, privileges or a "
+                    "global read lock)"),
+    ("KILL",): _kw(Verb.UPDATE, "session", "KILL", reversible=False),
+    **{("INSTALL", w): _kw(Verb.EXECUTE, w.lower(), f"INSTALL {w} loads native code into the "
+                           "server", reversible=False, risks=_HOST)
+       for w in ("PLUGIN", "COMPONENT")},
+    **{("UNINSTALL", w): _kw(Verb.UPDATE, w.lower(), f"UNINSTALL {w}")
+       for w in ("PLUGIN", "COMPONENT")},
+    ("CLONE", "INSTANCE"): _kw(Verb.REPLACE, "database", "CLONE INSTANCE replaces all data "
+                               "with a donor's", reversible=False, stateful=True,
+                               scope=Scope.ALL, risks=_MASS),
+    ("CLONE", "LOCAL"): _kw(Verb.CREATE, "server directory", "CLONE LOCAL DATA DIRECTORY "
+                            "writes files on the database host"),
+    ("IMPORT", "TABLE"): _kw(Verb.CREATE, "table", "IMPORT TABLE"),
+    # maintenance and locks
+    **{(w, "TABLE"): _kw(Verb.UPDATE, "tables", f"maintenance ({w} TABLE)")
+       for w in ("OPTIMIZE", "REPAIR")},
+    **{(w, "NO_WRITE_TO_BINLOG"): _kw(Verb.UPDATE, "tables", f"maintenance ({w})")
+       for w in ("OPTIMIZE", "REPAIR", "ANALYZE")},
+    **{(w, "LOCAL"): _kw(Verb.UPDATE, "tables", f"maintenance ({w})")
+       for w in ("OPTIMIZE", "REPAIR", "ANALYZE")},
+    ("CHECK", "TABLE"): _kw(Verb.READ, "tables", "CHECK TABLE"),
+    ("CHECKSUM", "TABLE"): _kw(Verb.READ, "tables", "CHECKSUM TABLE"),
+    ("REINDEX",): _kw(Verb.UPDATE, "indexes", "maintenance (REINDEX)"),
+    ("LOCK", "TABLES"): _kw(Verb.UPDATE, "tables", "LOCK TABLES blocks other sessions"),
+    ("LOCK", "TABLE"): _kw(Verb.UPDATE, "tables", "LOCK TABLE blocks other sessions"),
+    ("LOCK", "INSTANCE"): _kw(Verb.UPDATE, "server", "LOCK INSTANCE FOR BACKUP"),
+    ("CACHE", "INDEX"): _kw(Verb.UPDATE, "key cache", "CACHE INDEX"),
+    ("LOAD", "INDEX"): _kw(Verb.UPDATE, "key cache", "LOAD INDEX INTO CACHE"),
+    # schema objects sqlglot leaves as Command
+    **{("ALTER", w): _kw(Verb.UPDATE, w.lower(), f"ALTER {w}")
+       for w in ("DATABASE", "SCHEMA", "EVENT", "VIEW", "PROCEDURE", "FUNCTION", "SERVER",
+                 "TABLESPACE", "INSTANCE", "LOGFILE", "RESOURCE")},
+    **{("CREATE", w): _kw(Verb.CREATE, w.lower(), f"CREATE {w}")
+       for w in ("EVENT", "SERVER", "TABLESPACE", "LOGFILE", "RESOURCE")},
+    **{("DROP", w): _kw(Verb.DELETE, w.lower(), f"DROP {w}")
+       for w in ("EVENT", "SERVER", "RESOURCE")},
+    ("DROP", "TABLESPACE"): _kw(Verb.DELETE, "tablespace", "DROP TABLESPACE", reversible=False,
+                                stateful=True),
+    # reads, transaction control, client state
+    ("SHOW",): _kw(Verb.READ, "server metadata", "SHOW"),
+    ("HELP",): _kw(Verb.READ, "help", "HELP"),
+    ("SAVEPOINT",): _kw_none,
+    ("RELEASE",): _kw_none,
+    ("XA",): _kw_none,
+    ("UNLOCK",): _kw_none,
+    ("END",): _kw_none,  # SQLite: END [TRANSACTION] is COMMIT
+    ("DEALLOCATE",): _kw_none,
+    ("DROP", "PREPARE"): _kw_none,
+}
+
+
+def _glot_keyword_handler(words: list[str]) -> KwHandler | None:
+    for n in (3, 2, 1):
+        handler = _GLOT_KEYWORDS.get(tuple(words[:n]))
+        if handler is not None:
+            return handler
+    return None
 
 
 def _kill(self: _Glot, st: Any) -> list[Effect]:

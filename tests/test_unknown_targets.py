@@ -331,9 +331,9 @@ def test_each_alias_resolves_alone(decide):
     assert eff["aws_instance.pay"].targets == (Target("tf_workspace", "dev"),
                                                Target("aws_profile", "payments-admin"))
     env = {e["resource"]: e["environment"] for e in decide(p, "dev").to_json()["effects"]}
-    # tf_workspace "dev" names the .pay instance's state: one named grain identifies it
-    # (resolve.py); with an unnamed workspace the unnamed profile takes the default.
-    assert env == {"aws_instance.dev": "sandbox", "aws_instance.pay": "sandbox"}
+    # a "dev" workspace says which state, not which account: the unnamed profile is where the
+    # change lands, and only the inventory can vouch for it (resolve.py, IDENTITY_KINDS).
+    assert env == {"aws_instance.dev": "sandbox", "aws_instance.pay": "production"}
     env = {e["resource"]: e["environment"] for e in decide(p, "feature").to_json()["effects"]}
     assert env == {"aws_instance.dev": "sandbox", "aws_instance.pay": "production"}
 

@@ -6,8 +6,12 @@ could not determine — also takes the default tier. So an overlap never weakens
 means the default (production unless the operator says otherwise).
 
 An effect's locators describe one resource at several grains (profile ⊃ bucket), so one named
-locator identifies it. Several values of ONE locator kind cannot be grains of one resource (two
-buckets, two accounts a provider may use): each of them must be named, or the default applies.
+locator identifies it. Two exceptions, both of which can only make a decision stricter:
+- several values of ONE locator kind cannot be grains of one resource (two buckets, two
+  accounts a provider may use): each of them must be named, or the default applies;
+- an IDENTITY locator (which machine, cluster, account or project the change lands in) must be
+  named itself. Nothing else vouches for it: `/tmp/**` is sandbox on this machine, not on the
+  host `ssh` reaches, and a `dev` workspace says nothing about the account its provider uses.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from ..effects import Effect, Target
 from ..globs import any_match
 from .implicit import LOOKUPS
 from .model import QUALIFIER_KINDS, Inventory, stricter
+
+# Where a change lands, as opposed to what it touches there (bucket, database, path, branch,
+# workspace, stack), which an agent can often pick freely.
+IDENTITY_KINDS = frozenset({"host", "kube_context", "aws_profile", "aws_account", "gcp_project"})
 
 
 class Resolver:
@@ -94,6 +102,11 @@ class Resolver:
                     unknown.update(dict.fromkeys(
                         f"{kind}:{v} named by no rule (one of {len(values)} {kind} values)"
                         for v, is_named in values.items() if not is_named))
+            for kind in IDENTITY_KINDS & named.keys():
+                unknown.update(dict.fromkeys(
+                    f"{kind}:{v} named by no rule (no other target vouches for where a "
+                    "change lands)" for v, is_named in named[kind].items()
+                    if not is_named and len(named[kind]) == 1))
         if tier is None or not locator_matched or implicit_unknown or unknown:
             # Unknown means the default tier; it can only make the effect stricter.
             if tier is None or stricter(default, tier) == default and default != tier:

@@ -9,6 +9,7 @@ from ...paths import _system_data, path_effect, read_effect
 from .. import fx
 from ..argv import Opts, parse
 from ..model import DYN, Cmd, Word
+from .network import url_host
 from . import Handler
 
 DOCKER_VERBS: dict[str, Verb] = {
@@ -166,12 +167,28 @@ def _through_mounts(cmd: Cmd, words: list[Word], mounts: list[tuple[str, str]],
     return out
 
 
+def _engine_targets(host: str | None, context: str | None) -> tuple[Target, ...]:
+    """The engine a docker command talks to: `-H ssh://box` / `tcp://10.0.0.5:2376` name a
+    host (by its host name, so inventory host globs match); a local socket names none; a
+    named context's endpoint lives in the user's docker config, which we do not read."""
+    if host:
+        if host.startswith(("unix://", "npipe://", "fd://")):
+            return ()
+        name = url_host(host)
+        return (Target("host", name) if name else
+                Target.unknown("host", f"docker host {host!r} cannot be read"),)
+    if context and context not in ("default", "desktop-linux"):
+        return (Target.unknown("host", f"docker context {context!r}: its endpoint is not "
+                               "known here"),)
+    return ()
+
+
 def docker(cmd: Cmd) -> list[Effect]:
     o = parse(cmd.args, "Hcf", frozenset({"--host", "--context", "--config", "--log-level",
                                           "--file", "--project-name", "--env-file", "-p"}),
               stop_at_operand=True)
-    host = o.get("-H", "--host")
-    targets: tuple[Target, ...] = (Target("host", host),) if host else ()
+    targets = _engine_targets(o.get("-H", "--host") or cmd.var("DOCKER_HOST"),
+                              o.get("-c", "--context") or cmd.var("DOCKER_CONTEXT"))
     rest = o.rest
     names = [w.text for w in rest]
     compose = cmd.name in ("docker-compose", "podman-compose")

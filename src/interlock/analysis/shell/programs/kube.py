@@ -6,6 +6,7 @@ from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import Opts, parse
 from ..model import Cmd
+from .network import url_host
 from . import Handler
 
 KUBECTL_VERBS: dict[str, Verb] = {
@@ -18,7 +19,7 @@ KUBECTL_VERBS: dict[str, Verb] = {
                                 "port-forward", "proxy", "attach", "certificate", "debug")},
     "delete": Verb.DELETE, "replace": Verb.UPDATE,
 }
-_ARGS = ("nlocfpL", frozenset({"--context", "--namespace", "--kubeconfig", "--server",
+_ARGS = ("nlocfpLs", frozenset({"--context", "--namespace", "--kubeconfig", "--server",
                                "--cluster", "--user", "--selector", "--output", "--filename",
                                "--container", "--field-selector", "--token", "--as",
                                "--grace-period", "--timeout", "--type", "--from-literal",
@@ -32,10 +33,25 @@ STATEFUL_KINDS = {"namespace", "namespaces", "ns", "pv", "pvc", "persistentvolum
                   "customresourcedefinitions", "node", "nodes"}
 
 
+# Options that point the client at another API server or cluster than its context's: the
+# context's name then no longer says where the change lands.
+_SERVER_OPTS = ("-s", "--server", "--kube-apiserver")
+_CLUSTER_OPTS = ("--cluster",)
+
+
 def kube_targets(cmd: Cmd, o: Opts, ctx_opt: str = "--context") -> tuple[Target, ...]:
     kc = o.get("--kubeconfig") or cmd.var("KUBECONFIG")
     context = o.get(ctx_opt)
     t = [Target("kube_context", context, source=kc)]
+    server = o.get(*_SERVER_OPTS) or cmd.var("HELM_KUBEAPISERVER")
+    if server:
+        host = url_host(server)
+        t.append(Target("host", host) if host else
+                 Target.unknown("host", f"API server {server!r} cannot be read"))
+    cluster = o.get(*_CLUSTER_OPTS)
+    if cluster:
+        t.append(Target.unknown("kube_context", f"--cluster {cluster} overrides the context's "
+                                "cluster"))
     ns = o.get("-n", "--namespace")
     if ns:
         t.append(Target("k8s_namespace", ns))
@@ -140,6 +156,7 @@ HELM_VERBS: dict[str, Verb] = {
 def helm(cmd: Cmd) -> list[Effect]:
     o = parse(cmd.args, "nfo", frozenset({"--kube-context", "--namespace", "--values", "--set",
                                           "--set-string", "--version", "--kubeconfig",
+                                          "--kube-apiserver",
                                           "--output", "--repo", "--timeout", "--set-file",
                                           "--post-renderer"}))
     targets = kube_targets(cmd, o, "--kube-context")

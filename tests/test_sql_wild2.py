@@ -249,3 +249,16 @@ def test_envelope_accepts_method_tokens(method: str) -> None:
 def test_envelope_rejects_non_tokens(method: str) -> None:
     with pytest.raises(InputError, match="RFC 9110"):
         parse_action(http(method))
+
+
+@pytest.mark.parametrize("statement,prod", [
+    ("DELETE FROM t LIMIT 10", "R"),           # ten arbitrary rows: a change
+    ("UPDATE t SET a = 1 LIMIT 5", "R"),
+    ("DELETE FROM t ORDER BY id LIMIT 1000", "R"),
+    ("DELETE FROM t LIMIT 99999999", "D"),                 # as good as every row
+    ("DELETE FROM t LIMIT @n", "D"),                       # unknown bound: every row
+    ("DELETE FROM t", "D"),
+])
+def test_mysql_limit_bounds_a_whereless_delete(statement: str, prod: str) -> None:
+    assert decide(sql(statement, "mysql"), "production") == prod
+    assert decide(sql(statement, "mysql"), "sandbox") == "A"

@@ -120,6 +120,10 @@ def _finish(stmt_effects: list[Effect]) -> list[Effect]:
     return stmt_effects
 
 
+# A literal LIMIT above this on a WHERE-less DELETE/UPDATE is as good as every row.
+LIMIT_BOUNDED = 100_000
+
+
 class _Base:
     def __init__(self, targets: tuple[Target, ...]) -> None:
         self.targets = targets
@@ -1336,7 +1340,20 @@ class _Glot(_Base):
         return out
 
     def update(self, st: Any) -> list[Effect]:
-        return [self.dml(Verb.UPDATE, f"table {self.table(st.this)}", self.where_all(st))]
+        return [self._limited(self.dml(Verb.UPDATE, f"table {self.table(st.this)}",
+                                       self.where_all(st)), st)]
+
+    def _limited(self, e: Effect, st: Any) -> Effect:
+        """MySQL/SQLite `DELETE … LIMIT n` / `UPDATE … LIMIT n` touch at most n rows: without a
+        WHERE that is n arbitrary rows — still a change to approve — but not every row, as long
+        as n is a literal small enough that it does not mean "all" in practice."""
+        limit = st.args.get("limit")
+        n = getattr(getattr(limit, "expression", None), "this", None)
+        if e.scope is not Scope.ALL or not isinstance(n, str) or not n.isdigit() or \
+                int(n) > LIMIT_BOUNDED:
+            return e
+        return self.eff(e.verb, e.resource, scope=Scope.MANY, reversible=False, stateful=True,
+                        detail=f"at most {int(n)} rows (LIMIT {int(n)}, no WHERE)")
 
     def delete(self, st: Any) -> list[Effect]:
         everything = self.where_all(st)
@@ -1344,7 +1361,8 @@ class _Glot(_Base):
         exp = _glot.exp
         aliases = {t.alias_or_name: t for t in st.find_all(exp.Table) if t.alias}
         named = [aliases.get(t.name, t) for t in st.args.get("tables") or []] or [st.this]
-        return [self.dml(Verb.DELETE, f"table {self.table(t)}", everything) for t in named]
+        return [self._limited(self.dml(Verb.DELETE, f"table {self.table(t)}", everything), st)
+                for t in named]
 
     def truncate(self, st: Any) -> list[Effect]:
         return [self.eff(Verb.DELETE, f"table {self.table(t)}", scope=Scope.ALL,

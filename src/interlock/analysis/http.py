@@ -82,6 +82,11 @@ _ES_READS = ("_search", "_msearch", "_count", "_mget", "_sql", "_field_caps", "_
              "_explain", "_termvectors", "_mtermvectors", "_analyze", "_eql", "_async_search",
              "_render", "_knn_search", "_terms_enum", "_pit", "_resolve")
 
+_ES_READ_PAIRS = frozenset({("_search", "scroll"), ("_search", "template"),
+                            ("_msearch", "template"), ("_render", "template"),
+                            ("_validate", "query"), ("_eql", "search"), ("_sql", "translate")})
+_ES_PREFIXES = frozenset({"_all", "_plugins", "_opendistro"})  # `/_plugins/_sql`
+
 API_RULES: tuple[ApiRule, ...] = (
     # Kubernetes API server (any host: the path shape is unmistakable). `kubectl exec`,
     # `attach`, `port-forward` and the proxy are GETs (websocket upgrades) that run commands
@@ -244,11 +249,33 @@ def analyze_http(method: str, url: str, body: object = None) -> list[Effect]:
         return [Effect(Verb.READ_SECRET, resource, targets,
                        detail="cloud instance metadata service (hands out credentials)")]
 
-    aws = _aws_query_action(host, query, form, resource, targets)
+    aws = _aws_query_action(host, method, query, form, resource, targets)
     if aws is not None:
         return [aws]
 
-    segs = [unquote(s) for s in path.strip("/").split("/") if s]
+    raw = [unquote(s) for s in path.strip("/").split("/") if s]
+    segs = _remove_dot_segments(raw)
+    out = _path_effects(method, verb, host, segs, query, form, resource, targets)
+    if segs != raw:
+        # Clients remove `.`/`..` (RFC 3986) but a server may see them as sent: both count.
+        out += [e for e in _path_effects(method, verb, host, raw, query, form, resource, targets)
+                if e not in out]
+    return out
+
+
+def _remove_dot_segments(segs: list[str]) -> list[str]:
+    out: list[str] = []
+    for s in segs:
+        if s == "..":
+            if out:
+                out.pop()
+        elif s != ".":
+            out.append(s)
+    return out
+
+
+def _path_effects(method: str, verb: Verb, host: str, segs: list[str], query: dict[str, str],
+                  form: Any, resource: str, targets: tuple[Target, ...]) -> list[Effect]:
     es = _es_endpoint(method, segs, form, resource, targets)
     if es is not None:
         return [es]
@@ -327,15 +354,40 @@ def _method_override(query: dict[str, str], form: Any) -> str | None:
 _AWS_READ_PREFIXES = ("Describe", "List", "Get", "Search", "Lookup", "Check", "Validate",
                       "Estimate", "Preview", "Simulate", "Test", "View")
 _AWS_PRIVILEGE_HOSTS = ("iam.", "sts.", "sso.", "organizations.", "kms.")
+# Services that speak the query protocol (`{service}[-fips].{region}.amazonaws.com`). Others on
+# amazonaws.com (S3, API Gateway `execute-api`, Lambda URLs, …) serve the customer's own paths,
+# where `Action=` is just a parameter.
+_AWS_QUERY_SERVICES = frozenset({
+    "ec2", "iam", "sts", "sqs", "sns", "rds", "elasticloadbalancing", "autoscaling",
+    "cloudformation", "monitoring", "elasticache", "redshift", "email", "ses", "sdb",
+    "elasticbeanstalk", "importexport", "cloudsearch", "elasticmapreduce", "docdb", "neptune",
+    "cloudwatch",
+})
 
 
-def _aws_query_action(host: str, query: dict[str, str], form: Any, resource: str,
-                      targets: tuple[Target, ...]) -> Effect | None:
+def _aws_query_host(host: str) -> bool:
     if not host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        return False
+    service = host.split(".", 1)[0].removesuffix("-fips")
+    return service in _AWS_QUERY_SERVICES
+
+
+def _aws_query_action(host: str, method: str, query: dict[str, str], form: Any, resource: str,
+                      targets: tuple[Target, ...]) -> Effect | None:
+    if method not in ("GET", "POST") or not _aws_query_host(host):
         return None
-    action = query.get("action") or (form.get("Action") if isinstance(form, dict) else None)
-    if not isinstance(action, str) or not action:
+    actions = [a for a in (query.get("action"), form.get("Action") if isinstance(form, dict)
+                           else None) if isinstance(a, str) and a]
+    if not actions:
         return None
+    # Both in the query string and the form body: which one the service reads is not ours to
+    # guess, so the stricter decides.
+    return max((_aws_action_effect(host, a, resource, targets) for a in actions),
+               key=lambda e: _strictness(e.verb))
+
+
+def _aws_action_effect(host: str, action: str, resource: str,
+                       targets: tuple[Target, ...]) -> Effect:
     res = f"{resource}?Action={action}"
     if action.startswith(_AWS_READ_PREFIXES):
         secret = action in ("GetSecretValue", "GetParameter", "GetParameters",
@@ -355,8 +407,7 @@ def _es_endpoint(method: str, segs: list[str], form: Any, resource: str,
                  targets: tuple[Target, ...]) -> Effect | None:
     """Elasticsearch/OpenSearch: POST searches are reads; deleting every index, or a wildcard
     of them, is mass destruction; `_delete_by_query` matching everything is too."""
-    if method == "POST" and any(s in _ES_READS for s in segs[-2:]) and not any(
-            s in ("_delete_by_query", "_update_by_query", "_bulk", "_reindex") for s in segs):
+    if method == "POST" and _es_read(segs):
         return Effect(Verb.READ, resource, targets, detail="Elasticsearch search/read API")
     if method == "DELETE" and len(segs) == 1 and (
             segs[0] in ("_all", "*") or "*" in segs[0] or "," in segs[0]):
@@ -369,6 +420,15 @@ def _es_endpoint(method: str, segs: list[str], form: Any, resource: str,
                       stateful=True, scope=Scope.ALL, risks=_MASS,
                       detail=f"{resource} — match_all: deletes every document")
     return None
+
+
+def _es_read(segs: list[str]) -> bool:
+    """The endpoint is the LAST segment (or a known two-segment one like `_search/scroll`),
+    and everything before it names indices: `logs/_update/_count` is not a count."""
+    n = 2 if tuple(segs[-2:]) in _ES_READ_PAIRS else 1
+    if len(segs) < n or (n == 1 and segs[-1] not in _ES_READS):
+        return False
+    return all(not s.startswith("_") or s in _ES_PREFIXES for s in segs[:-n])
 
 
 def _es_match_all(q: object) -> bool:
@@ -416,21 +476,28 @@ def _graphql_ops(doc: str) -> list[tuple[str, list[str]]] | None:
     return ops if depth == 0 and paren == 0 and ops else None
 
 
+_GQL_KEYS = frozenset({"variables", "operationName", "extensions", "operationname"})
+
+
 def _graphql(segs: list[str], query: dict[str, str], form: Any, resource: str,
              targets: tuple[Target, ...]) -> Effect | None:
-    docs: list[Any] = []
-    for item in form if isinstance(form, list) else [form]:
-        if isinstance(item, dict) and isinstance(item.get("query"), str):
-            docs.append(item["query"])
-    if not docs and "query" in query and segs and "graphql" in segs[-1].lower():
-        docs.append(query["query"])
-    if not docs:
-        return None
+    items = form if isinstance(form, list) else [form] if isinstance(form, dict) else []
     # `{"query": …}` is a GraphQL request at a /graphql endpoint or with GraphQL's other keys;
     # elsewhere it may be a search or SQL API and says nothing.
     if not any("graphql" in s.lower() for s in segs) and not any(
-            isinstance(d, dict) and ({"variables", "operationName"} & set(d))
-            for d in (form if isinstance(form, list) else [form])):
+            isinstance(d, dict) and (_GQL_KEYS & set(d)) for d in items):
+        return None
+    docs: list[Any] = [d["query"] for d in items
+                       if isinstance(d, dict) and isinstance(d.get("query"), str)]
+    at_endpoint = bool(segs) and "graphql" in segs[-1].lower()
+    if len(docs) < len(items) or (not items and at_endpoint and "query" not in query
+                                  and _GQL_KEYS & set(query)):
+        # A persisted query (`extensions.persistedQuery`, `id`) runs text the server holds.
+        return Effect(Verb.OPAQUE, resource, targets, reversible=False,
+                      detail="GraphQL request without a readable query (persisted query?)")
+    if not docs and "query" in query and at_endpoint:
+        docs.append(query["query"])
+    if not docs:
         return None
     from .mcp import _name_verb, name_words
     verb = Verb.READ

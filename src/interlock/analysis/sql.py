@@ -95,14 +95,21 @@ def database_targets(database: str | None, dialect: str = "postgres") -> tuple[T
 # ---------------------------------------------------------------------------- entry point
 
 
-def analyze_sql(statement: str, dialect: str = "postgres",
-                database: str | None = None) -> list[Effect]:
+def analyze_sql(statement: str, dialect: str = "postgres", database: str | None = None, *,
+                shell: Callable[[str], list[Effect]] | None = None) -> list[Effect]:
+    """`shell` analyses the commands the client runs locally (psql `\\!`, backticks, sqlite
+    `.shell`); the shell analyzer passes its own, so they are seen in the command's context
+    (cwd, HOME, variables). Without it they are analysed in this process's environment."""
     targets = database_targets(database, dialect)
+    an: _Base
     if dialect in ("postgres", "postgresql", "pg"):
-        return _Pg(targets).analyze(statement)
-    if dialect in ("mysql", "sqlite"):
-        return _Glot(targets, dialect).analyze(statement)
-    return [opaque("sql", f"unsupported SQL dialect {dialect!r}", targets)]
+        an = _Pg(targets)
+    elif dialect in ("mysql", "sqlite"):
+        an = _Glot(targets, dialect)
+    else:
+        return [opaque("sql", f"unsupported SQL dialect {dialect!r}", targets)]
+    an.shell = shell
+    return an.analyze(statement)
 
 
 def _guarded(an: _Base, fn: Callable[..., list[Effect]], *args: Any) -> list[Effect]:
@@ -125,6 +132,8 @@ LIMIT_BOUNDED = 100_000
 
 
 class _Base:
+    shell: Callable[[str], list[Effect]] | None = None
+
     def __init__(self, targets: tuple[Target, ...]) -> None:
         self.targets = targets
 
@@ -1977,14 +1986,41 @@ def _psql_split(text: str) -> list[tuple[str, str]]:
         line = rest[bs.start + 1:eol]
         rest = rest[eol + 1:]
         while line:
+            if line.startswith("\\"):  # `\\` ends the meta-commands: the rest of the line is SQL
+                rest = line[1:] + "\n" + rest
+                break
             name = line.split(None, 1)[0] if line.strip() else ""
-            if name in ("!", "copy") or name.startswith("!") or "\\" not in line[1:]:
+            cut = _psql_meta_end(line)
+            if name in ("!", "copy") or name.startswith("!") or _PSQL_PIPE.match(line) \
+                    or cut >= len(line):
                 parts.append(("meta", line))
                 break
-            cut = line.index("\\", 1)
             parts.append(("meta", line[:cut]))
             line = line[cut + 1:]
     return parts
+
+
+# `\o |cmd`, `\g (format=csv) |cmd`: an unquoted `|` makes the rest of the line the command.
+_PSQL_PIPE = re.compile(r"(?:o|out|w|write|g|gx)\s+(?:\([^)]*\)\s*)?\|")
+
+
+def _psql_meta_end(line: str) -> int:
+    """Where the unquoted backslash that ends a psql meta-command is (len(line) if none).
+    As in psql's lexer, quotes, double quotes and backticks hide backslashes (`'a\\b'`)."""
+    i, quote = 1, ""
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if quote == "'" and c == "\\":
+                i += 1  # an escape inside '…'
+            elif c == quote:
+                quote = ""
+        elif c in "'\"`":
+            quote = c
+        elif c == "\\":
+            return i
+        i += 1
+    return len(line)
 
 
 _SQLITE_DOT_LINE = re.compile(r"(?m)^[ \t]*\.")
@@ -2050,6 +2086,8 @@ def _local_path(path: str) -> str:
 
 def _local_shell(an: _Base, client: str, command: str) -> list[Effect]:
     """A command the database client runs on this machine: analyse it as shell."""
+    if an.shell is not None:
+        return an.shell(command)
     try:
         from .shell import analyze_shell
         return analyze_shell(command, os.getcwd(), os.environ)
@@ -2059,10 +2097,166 @@ def _local_shell(an: _Base, client: str, command: str) -> list[Effect]:
                           f"({type(exc).__name__})")]
 
 
+# psql substitutes `:var`, `:'var'`, `:"var"` in meta-command arguments (and in backticks).
+_PSQL_VAR = re.compile(r"(?<![:\w]):(?:'\w+'|\"\w+\"|\w+)")
+_ESCAPES = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "a": "\a", "v": "\v"}
+_OCTAL_HEX = re.compile(r"[0-7]{1,3}|x[0-9A-Fa-f]{1,2}")
+
+
+def _psql_backticks(arg: str) -> tuple[list[str], bool]:
+    """The commands psql runs for the backquoted parts of an argument (quoted text hides
+    them, as in psql's lexer), and whether every backtick is closed."""
+    cmds: list[str] = []
+    i, quote, start = 0, "", 0
+    while i < len(arg):
+        c = arg[i]
+        if quote == "'" and c == "\\":
+            i += 2
+            continue
+        if quote:
+            if c == quote:
+                if quote == "`":
+                    cmds.append(arg[start:i])
+                quote = ""
+        elif c in "'\"`":
+            quote, start = c, i + 1
+        i += 1
+    return cmds, quote != "`"
+
+
+def _client_words(client: str, arg: str) -> list[str] | None:
+    """Arguments as the client reads them: psql unescapes `\\n`, `\\073`, `\\x3b` inside '…',
+    sqlite3 inside "…" (so `'|x\\073rm -rf ~'` is the command `x;rm -rf ~`). None: unbalanced."""
+    escaping = "'" if client == "psql" else '"'
+    words: list[str] = []
+    cur: list[str] | None = None
+    i, quote = 0, ""
+    while i < len(arg):
+        c = arg[i]
+        if quote and c == quote:
+            if i + 1 < len(arg) and arg[i + 1] == quote and quote != "`":
+                cur.append(c)  # '' or "" inside quotes is the quote itself
+                i += 1
+            else:
+                quote = ""
+        elif quote == escaping and c == "\\" and i + 1 < len(arg):
+            m = _OCTAL_HEX.match(arg, i + 1)
+            if m:
+                digits = m.group()
+                cur.append(chr(int(digits[1:], 16) if digits[0] == "x" else int(digits, 8)))
+                i += len(digits)
+            else:
+                cur.append(_ESCAPES.get(arg[i + 1], arg[i + 1]))
+                i += 1
+        elif quote:
+            cur.append(c)
+        elif c.isspace():
+            if cur is not None:
+                words.append("".join(cur))
+            cur = None
+        else:
+            cur = [] if cur is None else cur
+            if c in "'\"`":
+                quote = c
+            else:
+                cur.append(c)
+        i += 1
+    if quote:
+        return None
+    if cur is not None:
+        words.append("".join(cur))
+    return words
+
+
+def _psql_substitutions(an: _Base, shown: str, kind: str | None, arg: str) -> list[Effect]:
+    """psql runs each backquoted part of a meta-command's argument in the local shell (even
+    for `\\echo` and `\\set`); an argument computed that way, or from a variable, names a file
+    or command that cannot be known here."""
+    cmds, closed = _psql_backticks(arg)
+    if not closed:
+        return [an.opaque(f"psql {shown}", f"psql {shown}: unbalanced backtick in its argument")]
+    out: list[Effect] = []
+    for cmd in cmds:
+        out += ([an.opaque(f"psql {shown}", "backtick command built from a psql variable")]
+                if _PSQL_VAR.search(cmd) else _local_shell(an, "psql", cmd))
+    if kind not in ("read", "none") and (cmds or _PSQL_VAR.search(arg)):
+        out.append(an.opaque(f"psql {shown}", f"psql {shown}: argument computed when it runs"))
+    return out
+
+
+_PAGER_VALUES = frozenset({"", "on", "off", "always", "true", "false", "yes", "no", "1", "0"})
+
+
+def _psql_setenv(an: _Base, shown: str, arg: str) -> list[Effect] | None:
+    words = arg.split(None, 1)
+    if len(words) < 2:
+        return []  # unsets it
+    return [an.eff(Verb.EXECUTE, f"environment variable {words[0]}", reversible=False,
+                   detail=f"psql {shown} {words[0]}: a later pager, editor, \\! or backtick "
+                          "command runs with it (PAGER, PSQL_EDITOR, PATH, LD_PRELOAD …)")]
+
+
+def _psql_pset(an: _Base, shown: str, arg: str) -> list[Effect] | None:
+    words = arg.split()
+    if words[:1] == ["pager"] and (words[1:2] or [""])[0].strip("'\"").lower() not in _PAGER_VALUES:
+        return [an.opaque(f"psql {shown}", "\\pset pager with a value that may name a program")]
+    return None
+
+
+_PROMPT_CMD = re.compile(r"%`([^`]*)`")
+
+
+def _psql_set(an: _Base, shown: str, arg: str) -> list[Effect] | None:
+    """`\\set PROMPT1 '%`cmd`'`: psql runs the command each time it shows the prompt."""
+    if not re.match(r"PROMPT[123]\b", arg):
+        return None
+    cmds = _PROMPT_CMD.findall(arg)
+    if arg.count("%`") != len(cmds):
+        return [an.opaque(f"psql {shown}", "prompt with an unbalanced %` command")]
+    return [e for c in cmds for e in _local_shell(an, "psql", c)]
+
+
+def _sqlite_dbconfig(an: _Base, shown: str, arg: str) -> list[Effect] | None:
+    if len(arg.split()) < 2:
+        return None  # shows the settings
+    return [an.eff(Verb.UPDATE, "database configuration",
+                   detail=f"sqlite3 {shown} {arg} changes a connection setting")]
+
+
+def _sqlite_import(an: _Base, shown: str, arg: str) -> list[Effect] | None:
+    """`.import [--csv|--skip N|--schema S|-v …] FILE TABLE`: FILE `|cmd` runs a command."""
+    from .paths import read_effect
+
+    words = _client_words("sqlite3", arg)
+    if words is None:
+        return [an.opaque(f"sqlite3 {shown}", f"sqlite3 {shown} arguments not understood")]
+    pos: list[str] = []
+    it = iter(words)
+    for w in it:
+        if w in ("--skip", "--schema"):
+            next(it, None)
+        elif not w.startswith("-"):
+            pos.append(w)
+    if not pos:
+        return [an.opaque(f"sqlite3 {shown}", f"sqlite3 {shown} without a file")]
+    table = pos[-1] if len(pos) >= 2 else "?"
+    source = "a command's output" if pos[0].startswith("|") else "a local file"
+    load = an.eff(Verb.CREATE, f"table {table}", scope=Scope.MANY,
+                  detail=f"sqlite3 {shown} loads {source}")
+    if pos[0].startswith("|"):
+        return _local_shell(an, "sqlite3", pos[0][1:]) + [load]
+    return [read_effect(_local_path(pos[0]), detail=f"sqlite3 {shown} reads it"), load]
+
+
+# Commands whose arguments change what they do: → effects, or None for the table's kind.
+_CLIENT_ARGS: dict[str, Callable[[_Base, str, str], list[Effect] | None]] = {
+    "\\setenv": _psql_setenv, "\\pset": _psql_pset, "\\set": _psql_set,
+    ".dbconfig": _sqlite_dbconfig, ".import": _sqlite_import,
+}
+
+
 def _client_command(an: _Base, client: str, lead: str, table: dict[str, str],
                     line: str) -> list[Effect]:
-    from .paths import path_effect, read_effect
-
     stripped = line.strip()
     name, _, arg = stripped.partition(" ")
     if name.startswith("!") and lead == "\\":  # `\!ls` needs no space
@@ -2071,22 +2265,55 @@ def _client_command(an: _Base, client: str, lead: str, table: dict[str, str],
     kind = table.get(name) or table.get(name.rstrip("+S")) or (
         "read" if lead == "\\" and re.fullmatch(r"d[A-Za-z]*[+S]*x?", name) else None)
     shown = f"{lead}{name}"
+    out: list[Effect] = []
+    if lead == "\\" and kind not in ("shell", "copy") and not _PSQL_PIPE.match(stripped):
+        out = _psql_substitutions(an, shown, kind, arg)  # (`\\!`, `\\copy`, `|cmd` take it raw)
+        if any(e.verb is Verb.OPAQUE for e in out) and kind not in ("read", "none"):
+            return out
+    if lead == "\\" and kind == "out":
+        arg = re.sub(r"^\([^)]*\)\s*", "", arg)  # `\\g (format=csv) FILE`: options first
+    special = _CLIENT_ARGS.get(shown)
+    effects = special(an, shown, arg) if special is not None else None
+    return out + (effects if effects is not None else
+                  _client_kind(an, client, lead, name, arg, kind, shown))
+
+
+def _client_file(client: str, name: str, arg: str) -> str | None:
+    """The file (or `|command`) argument of an output/run command, unquoted."""
+    words = _client_words(client, arg)
+    if not words:
+        return None
+    return words[-1] if name in ("backup", "save") else words[0]  # `.backup ?DB? FILE`
+
+
+def _client_kind(an: _Base, client: str, lead: str, name: str, arg: str, kind: str | None,
+                 shown: str) -> list[Effect]:
+    from .paths import path_effect, read_effect
+
     if kind == "read":
         return [an.eff(Verb.READ, f"{client} {shown}", detail=f"{client} {shown} (client command)")]
     if kind == "none" or (kind == "out" and not arg):
         return []  # client state, or `\g` with no file: runs the query buffer (analysed above)
     if kind == "shell":
         return _local_shell(an, client, arg)
+    file = None if arg.startswith("|") or kind not in ("out", "run") else \
+        _client_file(client, name, arg)
+    if kind in ("out", "run") and file is None and not arg.startswith("|"):
+        return [an.opaque(f"{client} {shown}", f"{client} {shown} arguments not understood")]
     if kind == "out":
         if arg.startswith("|"):
             return _local_shell(an, client, arg[1:])
         if arg.startswith("-"):  # `.once -x` opens a spreadsheet: runs a program
             return [an.opaque(f"{client} {shown}", f"{client} {shown} {arg} opens a program")]
-        return [path_effect(_local_path(arg.split()[0]), Verb.CREATE,
+        if file.startswith("|"):  # `.once '|cmd'`, `\o '|cmd'`: still a pipe
+            return _local_shell(an, client, file[1:])
+        return [path_effect(_local_path(file), Verb.CREATE,
                             detail=f"{client} {shown} writes a local file")]
     if kind == "run":
         if arg.startswith("|"):
             return _local_shell(an, client, arg[1:])
+        if file.startswith("|"):
+            return _local_shell(an, client, file[1:])
         return [an.eff(Verb.EXECUTE, f"sql file {arg}", reversible=False,
                        detail=f"{client} {shown} runs a SQL file")]
     if kind == "gexec":

@@ -215,29 +215,85 @@ def _unset(node: Any, ctx: Ctx) -> None:
         ctx.taint.pop(name, None)
 
 
+_HEREDOC_PARTS = frozenset({"<<", "<<-", "heredoc_start", "heredoc_body", "heredoc_end"})
+
+
+def _line_end(src: bytes, at: int) -> int:
+    """Index of the newline that ends the line containing `at` (a backslash-newline continues
+    it), or -1."""
+    i = src.find(b"\n", at)
+    while i > 0 and src[i - 1:i] == b"\\":
+        i = src.find(b"\n", i + 1)
+    return i
+
+
+def _swallowed_line(node: Any) -> bool:
+    """A word that begins with a newline: the tell-tale of a body line the parser swallowed."""
+    if node.type == "word" and node.text.startswith(b"\n"):
+        return True
+    return any(_swallowed_line(c) for c in node.children)
+
+
+def _heredoc_eol(node: Any) -> int:
+    """Absolute index of the newline that ends the redirect's own line (its body starts
+    after it), or -1."""
+    start = next((c for c in node.children if c.type == "heredoc_start"), None)
+    if start is None:
+        return -1
+    i = _line_end(node.text, start.end_byte - node.start_byte)
+    return -1 if i < 0 else node.start_byte + i
+
+
 def _heredoc(node: Any, ctx: Ctx) -> Stream:
     start = next((c for c in node.children if c.type == "heredoc_start"), None)
     body = next((c for c in node.children if c.type == "heredoc_body"), None)
-    if body is None:
+    end = next((c for c in node.children if c.type == "heredoc_end"), None)
+    src, base = node.text, node.start_byte
+    # tree-sitter-bash 0.25 parses a body line that starts with a backslash (`\set x 1` for
+    # psql, `\documentclass` for LaTeX, `\rm -rf /` for sh) as words of the redirect -- or of
+    # a `> file` on its line -- and drops it from heredoc_body. Whatever starts past the
+    # redirect's own line is such a stray body line: rebuild the body from the source text,
+    # from the end of that line to the delimiter.
+    eol = _heredoc_eol(node)
+    stray: list[Any] = []
+    for c in node.children:
+        if c.type in _HEREDOC_PARTS:
+            continue
+        if eol >= 0 and c.start_byte >= eol:
+            stray.append(c)
+        elif c.type == "file_redirect":  # `<<EOF > f`: stray words became destinations
+            stray.extend(d for d in c.children if eol >= 0 and d.start_byte >= eol)
+        elif _swallowed_line(c):
+            # the same inside a pipeline or list on the redirect's line: the body line
+            # became arguments of another command, which cannot be undone reliably
+            raise InputError("shell: a here-document whose first line starts with a "
+                             "backslash is parsed ambiguously here; put that line later in "
+                             "the body or write the file another way")
+    if stray:
+        lo = eol + 1
+        hi = end.start_byte if end is not None else node.end_byte
+        pieces = [c for c in stray if c.type != "word"] + (
+            [c for c in body.children if c.type != "heredoc_content"] if body is not None else [])
+    elif body is None:
         return Stream("literal", "")
+    else:
+        lo, hi = body.start_byte, body.end_byte
+        pieces = [c for c in body.children if c.type != "heredoc_content"]
+    raw = src[lo - base:hi - base]
     delim = text_of(start) if start is not None else ""
     strip_tabs = any(c.type == "<<-" for c in node.children)
     if any(q in delim for q in "'\"\\"):
-        text = text_of(body)
+        text = raw.decode("utf-8", "surrogatepass")
     else:
         parts: list[str] = []
-        last = body.start_byte
-        raw = body.text
-        for c in body.children:
-            if c.type == "heredoc_content":
-                continue
+        last = lo
+        for c in sorted(pieces, key=lambda n: n.start_byte):
             # literal text between expansions, then the expansion's value
-            parts.append(raw[last - body.start_byte : c.start_byte - body.start_byte]
-                         .decode("utf-8", "surrogatepass"))
+            parts.append(raw[last - lo : c.start_byte - lo].decode("utf-8", "surrogatepass"))
             ws = expand(c, ctx, subst)
             parts.append(" ".join(w.text for w in ws) if ws else "")
             last = c.end_byte
-        parts.append(raw[last - body.start_byte :].decode("utf-8", "surrogatepass"))
+        parts.append(raw[last - lo :].decode("utf-8", "surrogatepass"))
         text = "".join(parts)
         text = text.replace("\\$", "$").replace("\\`", "`")
     if strip_tabs:
@@ -308,15 +364,17 @@ def _apply(redirects: list[Any], ctx: Ctx, stdin: Stream) -> _Io:
     return io
 
 
-def _redirect(r: Any, ctx: Ctx, io: _Io, fd: str = "", drop_last: bool = False) -> None:
+def _redirect(r: Any, ctx: Ctx, io: _Io, fd: str = "", drop_last: bool = False,
+              before: int | None = None) -> None:
     t = r.type
     if t == "heredoc_redirect":
         io.stdin = _heredoc(r, ctx)
         io.fds["0"] = ("dup", "", "")
+        eol = _heredoc_eol(r)
         for i, c in enumerate(r.children):
             f = r.field_name_for_child(i)
             if f == "redirect":
-                _redirect(c, ctx, io)
+                _redirect(c, ctx, io, before=eol if eol >= 0 else None)
             elif c.type == "pipeline":
                 io.after.append(("pipe", c))
             elif f == "right":
@@ -340,6 +398,8 @@ def _redirect(r: Any, ctx: Ctx, io: _Io, fd: str = "", drop_last: bool = False) 
         fd_n = r.child_by_field_name("descriptor")
         fd = text_of(fd_n) if fd_n is not None else ""
     nodes = r.children_by_field_name("destination")
+    if before is not None:  # words past a here-document's line belong to its body
+        nodes = [n for n in nodes if n.start_byte < before]
     if drop_last:
         nodes = nodes[:-1]
     if op in (">&", "<&") and len(nodes) == 1 and nodes[0].type == "number":

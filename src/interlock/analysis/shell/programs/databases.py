@@ -13,7 +13,9 @@ from . import Handler
 
 
 def _sql(statement: str, dialect: str, database: str | None, cmd: Cmd) -> list[Effect]:
-    """Analyse SQL text with the shared SQL analyzer, adding the database/host targets."""
+    """Analyse SQL text with the shared SQL analyzer, adding the database/host targets.
+    Commands the client runs locally (psql `\\!` and backticks, sqlite `.shell`) are analysed
+    here, in this command's context."""
     targets = _db_targets(database)
     if DYN in statement:
         return [opaque(f"database {database or '(default)'}", "SQL built from unknown values",
@@ -22,7 +24,13 @@ def _sql(statement: str, dialect: str, database: str | None, cmd: Cmd) -> list[E
         from ...sql import analyze_sql
     except ImportError:
         return [opaque(f"database {database or '(default)'}", "SQL analyzer unavailable", targets)]
-    effects = analyze_sql(statement, dialect, database)
+
+    def local(command: str) -> list[Effect]:
+        assert cmd.run_text is not None
+        cmd.run_text(cmd, command, detail=f"{cmd.name} runs a shell command")
+        return []  # emitted into this command line's effects by run_text
+
+    effects = analyze_sql(statement, dialect, database, shell=local)
     for e in effects:
         e.targets = tuple(e.targets) + tuple(t for t in targets if t not in e.targets)
     return effects
@@ -91,8 +99,11 @@ def _meta(cmd: Cmd, stmt: str, database: str | None) -> list[Effect]:
 def _client(cmd: Cmd, statements: list[str], files: list[str], dialect: str,
             database: str | None) -> list[Effect]:
     out: list[Effect] = []
+    # psql and sqlite3 meta-commands (`\dt`, `\! cmd`, backticks, `.import '|cmd'`) are read
+    # by the SQL analyzer, which knows each client's rules; mysql's few are read here.
+    whole = dialect in ("postgres", "sqlite")
     for s in statements:
-        if s.lstrip().startswith(("\\", ".")) and DYN not in s:
+        if not whole and s.lstrip().startswith(("\\", ".")) and DYN not in s:
             out.extend(_meta(cmd, s, database))
             continue
         out.extend(_sql(s, dialect, database, cmd))
@@ -105,6 +116,8 @@ def _client(cmd: Cmd, statements: list[str], files: list[str], dialect: str,
     if statements and statements != ["-"] or (files and "-" not in files):
         return out
     s = cmd.stdin
+    if s.kind == "literal" and whole:
+        return out + _sql(s.text, dialect, database, cmd)
     if s.kind == "literal":
         lines = s.text.split("\n")
         metas = [ln for ln in lines if ln.lstrip().startswith(("\\", "."))]

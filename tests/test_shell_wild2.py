@@ -221,6 +221,9 @@ CHANGES = [
     "rm -rf /home/bob/tmp",
     "mkdir -p /dev/shm/x && echo hi > /dev/shm/x/y",
     "perl -e 'unlink glob \"*.tmp\"'",
+    # framework read tasks still boot the project's own code (settings, initializers)
+    "rails routes", "bin/rails routes", "python manage.py showmigrations",
+    "./manage.py showmigrations", "npx prisma migrate status",
 ]
 
 
@@ -236,9 +239,8 @@ def test_changes_need_approval_in_production(command):
 READS = [
     "git log -p", "git diff", "sed -n 1,20p f", "awk '{print $1}' f", "vim --version",
     "nvim --version", "emacs --version", "less README", "tmux ls", "screen -ls",
-    "gh pr view 1", "heroku logs", "rails routes", "bin/rails routes",
-    "python manage.py showmigrations", "./manage.py showmigrations",
-    "npx prisma migrate status", "cat /home/bob/.ssh/id_rsa.pub", "ls -la /home/bob/.ssh",
+    "gh pr view 1", "heroku logs", "rails --version", "npx prisma --version",
+    "cat /home/bob/.ssh/id_rsa.pub", "ls -la /home/bob/.ssh",
     "cat /proc/cpuinfo", "echo x > /dev/null 2>&1", 'f() { echo "$#"; }; f a b',
     "curl https://example.com",
 ]

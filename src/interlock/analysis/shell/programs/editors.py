@@ -10,79 +10,24 @@ import re
 import shlex
 
 from ....effects import Effect, Risk, Scope, Verb, opaque
-from .. import fx, inline_code
+from .. import fx
 from ..model import DYN, Cmd, Word
 from . import Handler
 
 VIMS = ("vim", "vi", "nvim", "ex", "view", "vimdiff", "gvim", "rvim", "vim.basic", "vim.tiny")
-# Ex commands (after an optional range) that run what follows with the shell.
-_EX_SHELL = re.compile(r"^(?:r|re|rea|read|w|wr|wri|writ|write)?\s*!(.*)$", re.DOTALL)
-_EX_TERM = re.compile(r"^(?:ter|term|termi|termin|termina|terminal)!?\s+(.*)$", re.DOTALL)
-_EX_CODE = re.compile(r"^(py3|python3|py|python|pyx|pythonx|lua|perl|ruby|rub)\s+(.*)$", re.DOTALL)
-_EX_WRITE = re.compile(r"^(?:w|wr|wri|writ|write|wq|x|xit|exi|exit|up|update|wa|wall|wqa|xa|"
-                       r"sav|saveas)!?(?:\s+(\S.*))?$")
-# Ex commands that neither run programs nor write files.
-_EX_QUIET = re.compile(r"^(?:q|qa|qall|quit|q!|qa!|set?|setl|setlocal|s|g|v|normal|norm|e|edit|"
-                       r"syntax|syn|filetype|ft|echo|let|sort|retab|noh|nohlsearch|d|delete|"
-                       r"y|yank|p|put|m|move|t|co|copy|j|join|undo|u|redo|>|<|=|source|so|"
-                       r"argdo|bufdo|windo|\d+|/.*|\?.*|%?s/.*|%?g/.*)(?:!|\b|$)")
 
 
 def _ex_commands(cmd: Cmd, text: str, files: list[Word]) -> tuple[list[Effect], bool]:
-    """Effects of one Ex command line; and whether it writes the edited files."""
-    assert cmd.run_text is not None
-    out: list[Effect] = []
-    writes = False
-    for part in _split_bar(text):
-        c = part.strip().lstrip(":").strip()
-        c = re.sub(r"^(?:sil|silent)!?\s+|^(?:exe|execute)\s+", "", c)
-        c = re.sub(r"^[%.$0-9,'<>+\-]+", "", c).strip()  # range
-        if not c:
-            continue
-        m = _EX_SHELL.match(c) or _EX_TERM.match(c)
-        if m:
-            cmd.run_text(cmd, m.group(1), detail=f"{cmd.name} :!")
-            continue
-        m = _EX_CODE.match(c)
-        if m:
-            lang = {"py3": "python", "python3": "python", "py": "python", "pyx": "python",
-                    "pythonx": "python", "rub": "ruby"}.get(m.group(1), m.group(1))
-            out.extend(inline_code.python(m.group(2), cmd) if lang == "python"
-                       else inline_code.script(lang, m.group(2), cmd))
-            continue
-        if "system(" in c or "systemlist(" in c or "jobstart(" in c or "termopen(" in c:
-            out.extend(inline_code.script("vim", c.replace("systemlist(", "system(")
-                                          .replace("jobstart(", "system(")
-                                          .replace("termopen(", "system("), cmd))
-            continue
-        m = _EX_WRITE.match(c)
-        if m:
-            if m.group(1):
-                out.append(fx.path_change(cmd.ctx, Word(m.group(1)), Verb.UPDATE,
-                                          detail=f"{cmd.name} :w"))
-            else:
-                writes = True
-            continue
-        if _EX_QUIET.match(c):
-            continue
-        out.append(opaque(f"command {cmd.name}", f"{cmd.name} command not understood: {c[:60]}"))
-    return out, writes
+    """Effects of one Ex command line; and whether it writes the edited files (`files` also
+    gets what `:edit` & co open)."""
+    from .exscript import analyse
+
+    got = analyse(cmd, text, files)
+    return got.effects, got.writes
 
 
-def _split_bar(text: str) -> list[str]:
-    """Ex commands separated by `|`, except where a shell command (`!…`) takes the rest."""
-    parts: list[str] = []
-    cur = ""
-    for i, ch in enumerate(text):
-        if ch == "|" and "!" not in cur.lstrip(": ")[:12]:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
-    return parts
-
-
+# Options that hand keys or an expression to another, already running Vim.
+_VIM_REMOTE_RUN = frozenset({"--remote-send", "--remote-expr"})
 # Arguments that print and exit without starting the editor.
 EDITOR_INFO = frozenset({"--version", "-v", "--help", "-h", "-?", "--clean-version"})
 
@@ -94,6 +39,7 @@ def vim(cmd: Cmd) -> list[Effect]:
     commands: list[str] = []
     files: list[Word] = []
     out: list[Effect] = []
+    ex_mode = cmd.name == "ex"
     i = 0
     while i < len(args):
         w, t = args[i], args[i].text
@@ -101,19 +47,41 @@ def vim(cmd: Cmd) -> list[Effect]:
             commands.append(args[i + 1].text)
             i += 2
             continue
+        if t == "-s" and ex_mode:  # `ex -s`, `vim -e -s`: silent mode, not a script
+            i += 1
+            continue
         if t in ("-S", "-u", "-U", "-s", "-w", "-W", "-T", "-i") and i + 1 < len(args):
-            if t in ("-S", "-u", "-s") and args[i + 1].text not in ("NONE", "NORC", "DEFAULTS"):
-                out.append(fx.eff(Verb.EXECUTE, f"vim script {args[i + 1].show}",
+            v = args[i + 1]
+            if v.text in ("NONE", "NORC", "DEFAULTS"):
+                pass
+            elif t in ("-S", "-u", "-U", "-s"):
+                out.append(fx.eff(Verb.EXECUTE, f"vim script {v.show}",
                                   detail=f"{cmd.name} {t} (runs a script)"))
+            elif t in ("-w", "-W", "-i"):  # scriptout / viminfo: written on exit
+                out.append(fx.path_change(cmd.ctx, v, Verb.UPDATE, detail=f"{cmd.name} {t}"))
             i += 2
             continue
+        if t in _VIM_REMOTE_RUN:  # keys or an expression for another, running Vim
+            out.append(opaque(f"command {cmd.name}", f"{cmd.name} {t} (runs in another Vim)",
+                              risks=frozenset({Risk.DYNAMIC})))
+            i += 2
+            continue
+        if t == "--startuptime" and i + 1 < len(args):
+            out.append(fx.path_change(cmd.ctx, args[i + 1], Verb.UPDATE,
+                                      detail=f"{cmd.name} {t}"))
+            i += 2
+            continue
+        if t.startswith("-V") and len(t) > 2 and not t[2:].isdigit():  # -V20log: a log file
+            log = Word(t[2:].lstrip("0123456789"), src=w.src)
+            out.append(fx.path_change(cmd.ctx, log, Verb.UPDATE, detail=f"{cmd.name} -V"))
+        if t in ("-e", "-E", "-es", "-Es"):
+            ex_mode = True
         if t.startswith("+") and len(t) > 1 and not t[1:].isdigit() and not t.startswith("+/"):
             commands.append(t[1:])
         elif not t.startswith("-") and not t.startswith("+") or w.dynamic:
             files.append(w)
         i += 1
-    if not commands and cmd.stdin.kind == "literal" and any(a.text in ("-e", "-es", "-Es", "-E")
-                                                            for a in args):
+    if not commands and cmd.stdin.kind == "literal" and ex_mode:
         commands = cmd.stdin.text.splitlines()
     if not commands:
         if out:

@@ -3,6 +3,9 @@ Installing or removing interlock itself is tampering."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from ....effects import Effect, Risk, Verb, opaque
 from .. import fx
 from ..model import Cmd
@@ -37,28 +40,57 @@ _FLAG_SUBS = {"-i": Verb.EXECUTE, "-r": Verb.DELETE, "-P": Verb.DELETE, "-e": Ve
 _SELF = {"interlock", "interlock-guard"}
 
 
-def _exec_target(name: str, texts: list[str]) -> tuple[str, list[str]] | None:
-    """The program a package runner runs (`npx prisma …`, `bundle exec rails …`)."""
+# Runner options that take a value; those that fetch some other package or registry (then
+# `npx -p evil prisma …` runs evil's `prisma`, not the framework's).
+_RUNNER_VALUE = frozenset({"-p", "--package", "-c", "--call", "--registry", "--userconfig",
+                           "--node-options", "--cache", "--prefix"})
+_RUNNER_OTHER_SOURCE = frozenset({"-p", "--package", "--registry", "--userconfig"})
+# An unscoped registry package name, optionally at a version (`prisma`, `prisma@5.1`).
+_REGISTRY_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*(?:@[\w.^~<>=*-]+)?")
+_FRAMEWORK_PROGS = ("rails", "rake", "prisma", "sequelize", "sequelize-cli", "knex", "typeorm",
+                    "alembic", "flask", "drizzle-kit", "python", "python3")
+
+
+@dataclass(slots=True)
+class Runs:
+    """What a package runner runs: `npx prisma …`, `bundle exec rails …`."""
+
+    prog: str
+    args: list[str]
+    known: bool  # the registry's (or the bundle's) own program: its task table applies
+    calls: list[str] = field(default_factory=list)  # `npx -c 'shell text'`
+
+
+def _exec_target(name: str, texts: list[str]) -> Runs | None:
     if name in ("npx", "bunx"):
-        rest = [t for t in texts]
+        rest = list(texts)
     elif name in ("bundle", "pnpm", "yarn", "poetry", "pipenv", "uv", "pdm", "hatch") and \
             texts[:1] and texts[0] in ("exec", "run", "dlx", "x"):
         rest = texts[1:]
     else:
         return None
-    while rest and rest[0].startswith("-"):  # npx -y, npx --yes
-        rest = rest[1:]
+    known, calls, i = True, [], 0
+    while i < len(rest) and rest[i].startswith("-"):  # npx -y, npx --package=x, npx -c '…'
+        opt, eq, val = rest[i].partition("=")
+        if opt in _RUNNER_VALUE and not eq and i + 1 < len(rest):
+            val, i = rest[i + 1], i + 1
+        if opt in _RUNNER_OTHER_SOURCE or (opt.startswith("-p") and not opt.startswith("--")):
+            known = False
+        if opt in ("-c", "--call"):
+            calls.append(val)
+        i += 1
+    rest = rest[i:]
     if not rest:
-        return ("", [])
-    prog = rest[0].split("@", 1)[0] if not rest[0].startswith("@") else rest[0]
-    prog = prog.rsplit("/", 1)[-1]
-    if name in ("pnpm", "yarn", "uv", "poetry", "pdm", "hatch", "pipenv") and prog not in (
-            "rails", "rake", "prisma", "sequelize", "sequelize-cli", "knex", "typeorm",
-            "alembic", "flask", "drizzle-kit", "python", "python3"):
+        return Runs("", [], False, calls)
+    if not _REGISTRY_NAME.fullmatch(rest[0]):  # @scope/x, github:x/y, ./dir, a URL or tarball
+        return Runs(rest[0], rest[1:], False, calls)
+    prog = rest[0].split("@", 1)[0]
+    if name in ("pnpm", "yarn", "uv", "poetry", "pdm", "hatch", "pipenv") and \
+            prog not in _FRAMEWORK_PROGS:
         return None  # `yarn run build`, `uv run pytest`: the package's own scripts
     if prog in ("python", "python3") and rest[1:2] and rest[1].endswith("manage.py"):
-        return ("manage.py", rest[2:])
-    return (prog, rest[1:])
+        return Runs("manage.py", rest[2:], known, calls)
+    return Runs(prog, rest[1:], known, calls)
 
 
 def package(cmd: Cmd) -> list[Effect]:
@@ -66,12 +98,18 @@ def package(cmd: Cmd) -> list[Effect]:
     name = cmd.name
     tool = _exec_target(name, texts)
     if tool is not None:
-        from .platforms import framework_effects, with_run
+        from .platforms import framework_effects, tool_info, with_run
 
-        prog, rest = tool
-        return with_run(framework_effects(prog, rest), fx.eff(
-            Verb.EXECUTE, f"package {prog or '?'}", fx.cwd_target(cmd.ctx),
-            detail=cmd.argv_text[:120]))
+        assert cmd.run_text is not None
+        for text in tool.calls:
+            cmd.run_text(cmd, text, detail=f"{name} -c")
+        if tool.known and tool_info(tool.prog, tool.args):  # `npx prisma --version`
+            return [fx.eff(Verb.READ, f"package {tool.prog}", detail=cmd.argv_text[:120])]
+        run = fx.eff(Verb.EXECUTE, f"package {tool.prog or '?'}", fx.cwd_target(cmd.ctx),
+                     detail=cmd.argv_text[:120])
+        if not tool.known:  # someone else's package under a framework's name
+            return [run] if tool.prog or not tool.calls else []
+        return with_run(framework_effects(tool.prog, tool.args), run)
     pos = [t for t in texts if not t.startswith("-")]
     if name == "uv" and pos[:1] == ["pip"]:
         pos = pos[1:]

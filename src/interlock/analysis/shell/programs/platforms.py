@@ -4,6 +4,7 @@ approval, and wiping a whole app or database is mass destruction."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
@@ -42,7 +43,8 @@ CLIS: dict[str, Cli] = {
                    "pg killall": (U, ""), "run": (X, ""), "ps exec": (X, ""),
                    "config": (S, ""), "config get": (S, ""), "config set": (U, ""),
                    "config unset": (U, ""), "pg credentials": (S, ""),
-                   "pg psql": (X, ""), "apps": (R, ""), "auth token": (S, "")},
+                   "pg psql": (X, ""), "apps": (R, ""), "apps info": (R, ""),
+                   "auth token": (S, "")},
                   "atr", _L({"--app", "--remote", "--team"}), colon=True),
     "fly": Cli({"apps destroy": (D, MASS), "destroy": (D, MASS), "volumes destroy": (D, MASS),
                 "volume destroy": (D, MASS), "postgres destroy": (D, MASS),
@@ -112,7 +114,7 @@ CLIS: dict[str, Cli] = {
     "etcdctl": Cli({"get": (R, ""), "del": (D, ""), "put": (U, ""), "txn": (U, ""),
                     "member list": (R, ""), "member remove": (D, ""), "member add": (U, ""),
                     "endpoint health": (R, ""), "endpoint status": (R, ""),
-                    "snapshot save": (R, ""), "snapshot restore": (Verb.REPLACE, MASS),
+                    "snapshot save": (S, ""), "snapshot restore": (Verb.REPLACE, MASS),
                     "compaction": (U, ""), "defrag": (U, ""), "watch": (R, ""),
                     "lease revoke": (D, ""), "auth disable": (P, ""), "auth enable": (P, ""),
                     "user": (P, ""), "role": (P, ""), "alarm disarm": (U, ""),
@@ -122,7 +124,7 @@ CLIS: dict[str, Cli] = {
     "consul": Cli({"kv get": (R, ""), "kv export": (R, ""), "kv delete": (D, ""),
                    "kv put": (U, ""), "kv import": (U, ""), "members": (R, ""),
                    "catalog": (R, ""), "info": (R, ""), "monitor": (R, ""),
-                   "acl": (P, ""), "snapshot save": (R, ""),
+                   "acl": (P, ""), "snapshot save": (S, ""),
                    "snapshot restore": (Verb.REPLACE, MASS), "leave": (U, ""),
                    "force-leave": (U, ""), "services register": (U, ""),
                    "services deregister": (D, ""), "exec": (X, "")},
@@ -163,36 +165,69 @@ CLIS: dict[str, Cli] = {
                        "info": (R, ""), "logs": (R, ""), "print": (R, ""),
                        "package": (X, "")}, "sr", _L({"--stage", "--region", "--config"})),
 }
+# Operations that dump a whole store (every Kubernetes Secret, every ACL token) into a local
+# file named by the operand after them: a secret read and a file write.
+DUMPS_TO_FILE = {("etcdctl", "snapshot save"), ("consul", "snapshot save")}
 CLIS["flyctl"] = CLIS["fly"]
 CLIS["sls"] = CLIS["serverless"]
 
 
-def _words(cmd: Cmd, spec: Cli) -> tuple[list[str], object]:
+def _words(cmd: Cmd, spec: Cli) -> tuple[list[str], object, int]:
+    """Positional words (a `heroku apps:destroy` path split at its colons), the options, and
+    the length of that colon path (0: no colon, the path's end is not marked)."""
     o = parse(cmd.args, spec.short_arg, spec.long_arg,
               single_dash_long=cmd.name in ("consul", "vault"))
     pos: list[str] = []
-    for w in o.pos:
-        pos.extend(w.text.split(":") if spec.colon and not w.text.startswith(
-            ("s3:", "gs:", "http")) else [w.text])
-    return pos, o
+    path_len = 0
+    for n, w in enumerate(o.pos):
+        if spec.colon and not w.text.startswith(("s3:", "gs:", "http")):
+            parts = w.text.split(":")
+            path_len = len(parts) if n == 0 and len(parts) > 1 else path_len
+            pos.extend(parts)
+        else:
+            pos.append(w.text)
+    return pos, o, path_len
 
 
-def _resolve(spec: Cli, pos: list[str]) -> tuple[Verb | None, str, str]:
-    """The verb, flag and operation name of a subcommand path (longest table match first)."""
+# Read words naming a noun that has its own subcommands (`heroku ps:scale`, `fly releases
+# rollback`, `fly regions set`): a read only when no subcommand-like word follows.
+READ_NOUNS = frozenset({"apps", "releases", "domains", "regions", "metrics", "history",
+                        "members", "logs", "log", "ps", "tree", "health", "top", "checks"})
+_SUBWORD = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+
+
+def _read_ends_path(pos: list[str], i: int, path_len: int) -> bool:
+    """Is the read word pos[i] the last word of the subcommand path? A colon path says where
+    it ends; otherwise a read verb takes arguments, and a noun must not be followed by an
+    unknown subcommand."""
+    if path_len:
+        return i == path_len - 1
+    if pos[i] not in READ_NOUNS:
+        return True
+    nxt = pos[i + 1] if i + 1 < len(pos) else ""
+    return not _SUBWORD.fullmatch(nxt) or (nxt in READ_WORDS and _read_ends_path(pos, i + 1, 0))
+
+
+def _resolve(spec: Cli, pos: list[str], path_len: int = 0) -> tuple[Verb | None, str, str]:
+    """The verb, flag and operation name of a subcommand path (longest table match first).
+    A read counts only at the end of the path: `heroku apps` reads, `apps:transfer` does not."""
     for k in range(min(len(pos), 3), -1, -1):
         key = " ".join(pos[:k])
         if key in spec.ops and (k or not pos):
             v, flag = spec.ops[key]
+            if v is R and k and not _read_ends_path(pos, k - 1, path_len):
+                continue
             return v, flag, key
     # `noun verb` CLIs (`gh run list`): a delete word anywhere in the path wins, then a read
-    # word, then the cloud operation prefixes (create-, update-…).
-    for words, verb in ((DELETE_WORDS, D), (READ_WORDS, R)):
-        i = next((i for i, p in enumerate(pos[:3]) if p in words), None)
-        if i is not None:
-            return verb, "", " ".join(pos[: i + 1])
-    for i, p in enumerate(pos[:3]):
-        v = _op_verb(p)
-        if v is not None:
+    # word that ends the path, then the cloud operation prefixes (create-, update-…).
+    i = next((i for i, p in enumerate(pos[:3]) if p in DELETE_WORDS), None)
+    if i is not None:
+        return D, "", " ".join(pos[: i + 1])
+    for verb_of in (lambda p: R if p in READ_WORDS else None, _op_verb):
+        for i, p in enumerate(pos[:3]):
+            v = verb_of(p)
+            if v is None or (v is R and not _read_ends_path(pos, i, path_len)):
+                continue
             return v, "", " ".join(pos[: i + 1])
     return None, "", " ".join(pos[:2])
 
@@ -248,8 +283,8 @@ def platform(cmd: Cmd) -> list[Effect]:
             return api
     if cmd.name == "ansible":
         return ansible(cmd)
-    pos, o = _words(cmd, spec)
-    verb, flag, op = _resolve(spec, pos)
+    pos, o, path_len = _words(cmd, spec)
+    verb, flag, op = _resolve(spec, pos, path_len)
     targets = _bucket_targets(cmd.name, pos)
     res = f"{cmd.name} {' '.join(pos[len(op.split()):][:1]) or op}".strip()
     detail = f"{cmd.name} {op}".strip()
@@ -257,6 +292,11 @@ def platform(cmd: Cmd) -> list[Effect]:
         return [opaque(f"command {cmd.name}", f"{cmd.name} {op}: unknown subcommand", targets)]
     if cmd.name == "etcdctl" and verb is R and any("/secrets" in p for p in pos[1:]):
         verb = S  # Kubernetes keeps its Secrets in etcd
+    if (cmd.name, op) in DUMPS_TO_FILE:
+        n = len(op.split())
+        files = [fx.path_change(cmd.ctx, Word(p), Verb.UPDATE, detail=detail)
+                 for p in pos[n:n + 1]]
+        return [fx.eff(S, f"{cmd.name} (every key it holds)", targets, detail=detail), *files]
     mass = flag == MASS or (verb is D and _whole_store(cmd, pos, o))
     if mass:
         return [fx.eff(verb, res, targets, scope=Scope.ALL, stateful=True,
@@ -366,14 +406,35 @@ FRAMEWORK_ALIASES = {"rake": "rails", "sequelize-cli": "sequelize", "knex": "kne
                      "artisan": "artisan", "manage.py": "manage.py", "django-admin": "manage.py"}
 
 
+# Arguments that only print the tool's version or usage.
+TOOL_INFO = frozenset({"--version", "-v", "-V", "--help", "-h", "version", "help"})
+
+
+def tool_info(prog: str, args: list[str]) -> bool:
+    """`rails --version`, `prisma -v`: a framework tool printing its version or usage."""
+    canon = FRAMEWORK_ALIASES.get(prog, prog)
+    return canon in FRAMEWORK_TASKS and canon != "manage.py" and bool(args) and \
+        all(a in TOOL_INFO for a in args)
+
+
 def framework_effects(prog: str, args: list[str]) -> list[Effect] | None:
     """A web framework's database task (`rails db:drop`, `manage.py flush`, `prisma migrate
-    reset`), or None when `prog args` is not one."""
-    table = FRAMEWORK_TASKS.get(FRAMEWORK_ALIASES.get(prog, prog))
+    reset`), or None when `prog args` is not one. Rake (and `mix do`) run every task named:
+    each is classified (`rails db:migrate:status db:drop` drops the database)."""
+    canon = FRAMEWORK_ALIASES.get(prog, prog)
+    table = FRAMEWORK_TASKS.get(canon)
     if table is None:
         return None
     pos = [a for a in args if not a.startswith("-") and "=" not in a]
-    texts = set(args)
+    if canon == "rails" or (canon == "mix" and pos[:1] == ["do"]):
+        tasks = [t.rstrip(",").split("[", 1)[0] for t in pos if t not in ("do", "+")]
+        found = [e for t in tasks for e in _task_effects(prog, table, [t], set(args)) or []]
+        return found or None
+    return _task_effects(prog, table, pos, set(args))
+
+
+def _task_effects(prog: str, table: dict[str, tuple[Verb, str]], pos: list[str],
+                  texts: set[str]) -> list[Effect] | None:
     for k in (2, 1):
         key = " ".join(pos[:k])
         if len(pos) >= k and key in table:
@@ -401,15 +462,15 @@ def framework_effects(prog: str, args: list[str]) -> list[Effect] | None:
 
 
 def with_run(task: list[Effect] | None, run: Effect) -> list[Effect]:
-    """The task's effects plus running the program, unless the task is a well-known read
-    (`rails routes`, `manage.py showmigrations`, `prisma migrate status`): reading those is
-    what the task is for, and production reads flow."""
-    if task and all(e.verb is Verb.READ for e in task):
-        return task
+    """The task's effects plus running the program. Even a well-known read (`rails routes`,
+    `manage.py showmigrations`, `prisma migrate status`) boots the project's own code
+    (settings, initializers, config files), so running it stays an execute."""
     return (task or []) + [run]
 
 
 def framework(cmd: Cmd) -> list[Effect]:
+    if tool_info(cmd.name, [w.text for w in cmd.args]):
+        return [fx.eff(R, f"command {cmd.name}", detail=cmd.argv_text[:80])]
     got = framework_effects(cmd.name, [w.text for w in cmd.args])
     if got is not None:
         return with_run(got, fx.eff(X, f"{cmd.name} {' '.join(w.show for w in cmd.args[:2])}",

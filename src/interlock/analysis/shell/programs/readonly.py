@@ -8,7 +8,7 @@ import re
 from ....effects import Effect, Risk, Verb, opaque
 from .. import fx
 from ..argv import parse
-from ..model import Cmd, Stream, Word
+from ..model import DYN, Cmd, Stream, Word
 from ..secrets import secret_env
 from . import Handler
 
@@ -68,11 +68,6 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
         n = skip
         if n and o.has("-e", "--regexp", "-f", "--file"):
             n = 0
-        if name in ("awk", "gawk", "mawk") and o.pos[:1]:
-            prog = o.pos[0].text
-            # awk can run commands (system(), `| getline`, print > file): then it is a program.
-            if _AWK_ACTS.search(prog):
-                return _awk_program(cmd, prog) + [fx.path_read(cmd.ctx, p) for p in o.pos[1:]]
         paths = o.pos[n:]
         # Content searched through a whole tree: a directory holding credentials is a secret read.
         recursive = name in _TREE_SEARCHERS or (
@@ -93,8 +88,98 @@ def _reader(name: str, skip: int | None, short_arg: str, long_arg: frozenset[str
     return handle
 
 
-# awk code that runs commands or writes files (a `>` in a pattern is a comparison).
-_AWK_ACTS = re.compile(r'\bsystem\s*\(|getline|\|&|\bprintf?\b[^;{}\n]*[>|]')
+# awk code that runs commands or loads code (`@f()` calls any function by name, system too).
+_AWK_RUNS = re.compile(r'\bsystem\s*\(|getline|\|&|@\s*[A-Za-z_]')
+_AWK_STR = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+# awk goes on to the next line after `\`, `,`, `&&`, `||`, `do`, `else`.
+_AWK_CONT = re.compile(r'(\\|,|&&|\|\||\bdo|\belse)[ \t]*\n')
+
+
+def _awk_join(prog: str) -> str:
+    return _AWK_CONT.sub(lambda m: (m.group(1) if m.group(1) != "\\" else "") + " ", prog)
+
+
+def _awk_acts(prog: str) -> bool:
+    """Does awk code run commands or write files? A `>`, `>>` or `|` outside strings after
+    print/printf redirects it (a `>` in a pattern is a comparison)."""
+    bare = _AWK_STR.sub('""', _awk_join(prog))
+    if _AWK_RUNS.search(bare):
+        return True
+    for m in re.finditer(r"\bprintf?\b", bare):
+        seg = bare[m.end():].split("\n", 1)[0]
+        if "/" not in seg:  # no regex literal that could hide a `;` or `}`
+            seg = re.split(r"[;{}]", seg, maxsplit=1)[0]
+        if re.search(r"[>|]", seg):
+            return True
+    return False
+
+
+# Options (gawk, mawk -W) that take a value, and those that name code or files.
+_AWK_VALUE = "fvFilEeW"
+_AWK_LONG_VALUE = frozenset({"--file", "--assign", "--field-separator", "--include", "--load",
+                             "--exec", "--source"})
+_AWK_CODE_FILE = frozenset({"-f", "--file", "-E", "--exec", "-i", "--include"})
+_AWK_W_QUIET = ("version", "usage", "help", "interactive", "posix", "traditional", "lint",
+                "dump", "sprintf", "re-interval")
+
+
+def awk(cmd: Cmd) -> list[Effect]:
+    """awk: the program is read unless it runs commands, writes files or comes from elsewhere
+    (`-f prog.awk`, gawk `-i lib`, `-l ext`, `--profile=file`)."""
+    out: list[Effect] = []
+    texts: list[str] = []  # -e / --source program text
+    pos: list[Word] = []
+    args = cmd.args
+    i = 0
+    while i < len(args):
+        w, t = args[i], args[i].text
+        i += 1
+        if t == "--" or not t.startswith("-") or t == "-" or w.dynamic:
+            pos.extend(args[i - 1:] if t != "--" else args[i:])
+            break
+        if t.startswith("--"):
+            name, eq, val = t.partition("=")
+            if not eq and name in _AWK_LONG_VALUE and i < len(args):
+                val, i = args[i].text, i + 1
+            opt = name
+        else:  # a short cluster: `-vx=1`, `-F:`, `-fprog.awk`, `-p`, `-ofile`
+            opt, val = "", ""
+            for j, ch in enumerate(t[1:], 1):
+                if ch in _AWK_VALUE:
+                    opt, val = "-" + ch, t[j + 1:]
+                    if not val and i < len(args):
+                        val, i = args[i].text, i + 1
+                    break
+                if ch in "opdD":
+                    opt, val = "-" + ch, t[j + 1:]
+                    break
+        if opt in _AWK_CODE_FILE:
+            out.append(fx.eff(Verb.EXECUTE, f"awk program {val}", detail=f"{cmd.name} {opt} {val}"))
+            if opt not in ("-i", "--include"):
+                texts.append("")  # the program is in the file, not the first operand
+        elif opt in ("-l", "--load"):
+            out.append(opaque(f"command {cmd.name}", f"{cmd.name} {opt} {val} (loads native code)"))
+        elif opt in ("-e", "--source"):
+            texts.append(val)
+        elif opt == "-W" and not val.startswith(_AWK_W_QUIET):
+            out.append(opaque(f"command {cmd.name}", f"{cmd.name} -W {val}"))
+        elif opt in ("-o", "-p", "-d", "--pretty-print", "--profile", "--dump-variables"):
+            default = "awkvars.out" if opt in ("-d", "--dump-variables") else "awkprof.out"
+            out.append(fx.path_change(cmd.ctx, Word(val or default), Verb.UPDATE,
+                                      detail=f"{cmd.name} {opt}"))
+        elif opt in ("-D", "--debug"):
+            out.append(opaque(f"command {cmd.name}", f"{cmd.name} {opt} (debugger)"))
+    if not texts and pos:
+        texts, pos = [pos[0].text], pos[1:]
+    for prog in texts:
+        if DYN in prog:
+            out.append(opaque("awk code", "awk program built from unknown values",
+                              risks=frozenset({Risk.DYNAMIC})))
+        elif _awk_acts(prog):
+            out.extend(_awk_program(cmd, prog))
+    reader = _reader(cmd.name, 0, "", _L())
+    cmd.args = pos
+    return out + reader(cmd) if pos or not out else out
 # The same, with a literal command or file: what the line is built from is visible.
 _AWK_LITERAL_ACTS = re.compile(r'\bsystem\s*\(\s*"(?:[^"\\]|\\.)*"\s*\)|"(?:[^"\\]|\\.)*"\s*\|\s*getline'
                                r'|\bprintf?\b[^;{}\n>|]*(?:>>?|\|)\s*"(?:[^"\\]|\\.)*"')
@@ -109,9 +194,10 @@ def _awk_program(cmd: Cmd, prog: str) -> list[Effect]:
     from .. import inline_code
 
     assert cmd.run_text is not None
+    prog = _awk_join(prog)
     out = inline_code.script("awk", prog, cmd)  # system("…") and an opaque for the rest
     left = _AWK_LITERAL_ACTS.sub("", prog)
-    if not _AWK_ACTS.search(left) and "system" not in prog and "getline" not in prog:
+    if not _awk_acts(left) and "system" not in prog and "getline" not in prog:
         out = [e for e in out if e.resource != "awk code"]  # only literal pipes and files
     elif re.search(r'\bsystem\s*\(|\|', left):  # runs commands built from its input
         for e in out:
@@ -163,6 +249,7 @@ def secret_printer(cmd: Cmd) -> list[Effect]:
 
 HANDLERS: dict[str, Handler] = {n: _reader(n, *spec) for n, spec in READERS.items()}
 HANDLERS.update({n: secret_printer for n in SECRET_PRINTERS})
+HANDLERS.update({n: awk for n in ("awk", "gawk", "mawk", "nawk")})
 HANDLERS["printenv"] = printenv
 HANDLERS["export"] = printenv  # `export` alone (as a command) lists the environment
 HANDLERS["declare"] = printenv

@@ -67,7 +67,10 @@ def _raw_hash(raw: bytes | str | Any) -> str:
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
     elif not isinstance(raw, bytes):
-        raw = repr(raw).encode("utf-8", "backslashreplace")
+        try:
+            raw = repr(raw).encode("utf-8", "backslashreplace")
+        except RecursionError:  # too deep to print: the error is the same for all of them
+            raw = b"<nested too deeply>"
     return hashlib.sha256(raw).hexdigest()
 
 
@@ -116,6 +119,8 @@ class Decider:
             digest = action_hash(action)
         except (InputError, ValueError) as e:
             return self.error(str(e), raw_hash or _raw_hash(obj))
+        except RecursionError:  # an SDK caller's object nested deeper than JSON text allows
+            return self.error("input is nested too deeply", raw_hash or _raw_hash(obj))
         return self.decide_action(action, digest, breakglass=breakglass)
 
     def decide_action(self, action: Action, digest: str | None = None, *,

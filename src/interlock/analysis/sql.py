@@ -123,8 +123,22 @@ def _guarded(an: _Base, fn: Callable[..., list[Effect]], *args: Any) -> list[Eff
 def _finish(stmt_effects: list[Effect]) -> list[Effect]:
     # A statement that changes anything is not also reported as a read of what it touched.
     if any(e.verb is not Verb.READ for e in stmt_effects):
-        return [e for e in stmt_effects if e.verb is not Verb.READ]
-    return stmt_effects
+        return _unique([e for e in stmt_effects if e.verb is not Verb.READ])
+    return _unique(stmt_effects)
+
+
+def _unique(effects: list[Effect]) -> list[Effect]:
+    """Identical effects once: `SELECT f(), f(), …` and functions calling functions ten times
+    each (f8 → f7 ×10 → … → f0) would otherwise multiply, exponentially for the latter."""
+    seen: set[tuple] = set()
+    out: list[Effect] = []
+    for e in effects:
+        key = (e.verb, e.resource, e.targets, e.reversible, e.stateful, e.scope, e.risks,
+               e.detail, e.program, e.argv, e.cwd, tuple(sorted(e.facts.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
 
 
 # A literal LIMIT above this on a WHERE-less DELETE/UPDATE is as good as every row.
@@ -807,7 +821,7 @@ class _Pg(_Base):
         body = self.function_body(b, lang, f"{kind} {name}")
         names = name.lower().split(".")
         for key in {".".join(names), *((names[-1],) if names[0] == "public" else ())}:
-            self.functions.setdefault(key, []).extend(body)
+            self.functions[key] = _unique(self.functions.get(key, []) + list(body))
         out = [self.eff(Verb.CREATE, f"{kind} {name}",
                         detail=f"CREATE {kind.upper()} (language {lang}; body analysed for "
                                "calls in this statement text)")]

@@ -6,6 +6,7 @@ import posixpath
 from typing import Any
 
 from ...effects import Effect, Risk, Scope, Target, Verb, opaque
+from ...errors import InputError
 from . import fx
 from .model import MAX_EFFECTS, TTY, UNKNOWN, Cmd, Ctx, Stream, Word
 from .programs import lookup
@@ -28,9 +29,8 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
     spend(ctx)
     if not words:
         return UNKNOWN
-    if len(ctx.line.effects) > MAX_EFFECTS:
-        ctx.emit([opaque("shell code", "too many effects to analyse")])
-        return UNKNOWN
+    if len(words) > MAX_EFFECTS:  # checked before a handler builds one effect per argument
+        raise InputError(f"shell: command too large to analyse ({len(words)} arguments)")
     assigns = assigns or {}
     head, args = words[0], words[1:]
     if ctx.aliases and head.text in ctx.aliases:
@@ -116,11 +116,13 @@ def _post(cmd: Cmd, effects: list[Effect], nested: bool) -> None:
     if not effects and not nested:
         effects.append(Effect(Verb.READ, f"command {cmd.name}", detail=cmd.argv_text[:80]))
     static = not any(w.dynamic for w in cmd.args)
+    # Built once and shared: `rm f1 … f8000` has one effect per argument.
+    argv = (cmd.name, *(w.text for w in cmd.args)) if static else None
     for e in effects:
         if not e.program:  # lets a policy name the program (`context.program == "kubectl"`)
             e.program = cmd.name
-            if static and cmd.ctx.cwd is not None:
-                e.argv = (cmd.name, *(w.text for w in cmd.args))
+            if argv is not None and cmd.ctx.cwd is not None:
+                e.argv = argv
                 e.cwd = cmd.ctx.cwd
     if any(w.dynamic for w in cmd.args):
         for e in effects:

@@ -5,10 +5,19 @@ from __future__ import annotations
 import posixpath
 
 from ...effects import Effect, Risk, Scope, Target, Verb, opaque
+from ...errors import InputError
 from ..paths import path_effect, read_effect
 from .model import DYN, UNKNOWN, Ctx, Stream, Word
 
 _PLACEHOLDER = "__interlock_unknown__"
+
+
+def _spend(ctx: Ctx) -> None:
+    # Paths found inside inline code (pwsh, sed `w`, find …) are not shell words: a path
+    # effect costs ~0.15 ms, ~3 nodes' worth, so each is charged to the line's budget.
+    ctx.line.budget -= 3
+    if ctx.line.budget < 0:
+        raise InputError("shell: command too large to analyse (too many paths)")
 
 
 def _display(ctx: Ctx, w: Word) -> str:
@@ -18,6 +27,7 @@ def _display(ctx: Ctx, w: Word) -> str:
 def path_change(ctx: Ctx, w: Word, verb: Verb, *, recursive: bool = False,
                 detail: str = "") -> Effect:
     """A write/delete/chmod-like change of the path a word names."""
+    _spend(ctx)
     env = ctx.line.env
     if w.dynamic:
         # Unknown part: keep what the literal prefix tells (protected dirs, host security),
@@ -51,6 +61,7 @@ def path_change(ctx: Ctx, w: Word, verb: Verb, *, recursive: bool = False,
 def path_read(ctx: Ctx, w: Word, detail: str = "", *, recursive: bool = False) -> Effect:
     """A read of the path a word names; `recursive` (tar, scp -r, rsync…) also reads what a
     directory holds, so a directory of credential files is a secret."""
+    _spend(ctx)
     if w.dynamic:
         return Effect(Verb.READ, f"path {w.show}", (), detail="path depends on an unknown value")
     ap = ctx.abspath(w.text or ".")

@@ -8,12 +8,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...effects import Effect, Target
+from ...errors import InputError
 
 # Marks an unresolved part (an expansion we cannot know) inside a word's text. Commands never
 # contain NUL (analyze_shell rejects it), so the marker cannot collide with real text.
 DYN = "\x00"
 MAX_DEPTH = 8  # nested re-parses (bash -c, eval, ssh, decoded payloads) before giving up
-MAX_EFFECTS = 400
+# Effects (and arguments of one command) per line. Beyond it the line is an error, not an
+# opaque tail: an opaque effect is allowed in sandbox, and `rm -rf /` must not hide behind 400
+# harmless commands. Each effect costs ~0.2 ms to resolve and judge.
+MAX_EFFECTS = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,8 @@ class Ctx:
 
     def emit(self, effects: list[Effect]) -> None:
         out = self.line.effects
+        if len(out) + len(effects) > MAX_EFFECTS:
+            raise InputError(f"shell: command too large to analyse (more than {MAX_EFFECTS} effects)")
         for e in effects:
             if self.extra:
                 e.targets = tuple(e.targets) + tuple(t for t in self.extra if t not in e.targets)

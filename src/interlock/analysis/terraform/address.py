@@ -10,6 +10,7 @@ from __future__ import annotations
 Key = str | int | None
 # HCL quoted-string escapes that Terraform writes into instance keys.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _string_key(address: str, i: int) -> tuple[str, int] | None:
@@ -26,6 +27,9 @@ def _string_key(address: str, i: int) -> tuple[str, int] | None:
             width = {"u": 4, "U": 8}.get(esc)
             if width:
                 digits = address[i + 2:i + 2 + width]
+                # int() alone would take `+1`, ` 1_2`; chr() refuses beyond U+10FFFF.
+                if len(digits) != width or not all(c in _HEX for c in digits):
+                    return None
                 try:
                     out.append(chr(int(digits, 16)))
                 except ValueError:
@@ -64,7 +68,9 @@ def parse_address(address: str) -> list[tuple[str, Key]] | None:
                 key, i = got
             else:
                 end = address.find("]", i)
-                if end < 0 or not address[i + 1:end].isdigit():
+                # ASCII digits only (`"²".isdigit()` is true), and short enough for int().
+                index = address[i + 1:end]
+                if end < 0 or not 0 < len(index) <= 18 or any(c not in "0123456789" for c in index):
                     return None
                 key, i = int(address[i + 1:end]), end
             if i >= n or address[i] != "]":

@@ -210,17 +210,32 @@ def _ps_statement(cmd: Cmd, stmt: str) -> list[Effect]:
     return [opaque("pwsh code", f"PowerShell {toks[0][:40]}", risks=risks)]
 
 
-_PS_REMOTE_RUN = re.compile(r"\b(?:iex|invoke-expression)\b.*?(?:https?://([^/\s'\")]+))|"
-                            r"(?:https?://([^/\s'\")]+)).*?\|\s*(?:iex|invoke-expression)\b",
-                            re.IGNORECASE)
+_PS_IEX = re.compile(r"\b(?:iex|invoke-expression)\b", re.IGNORECASE)
+_PS_PIPE_IEX = re.compile(r"\|\s*(?:iex|invoke-expression)\b", re.IGNORECASE)
+_PS_URL = re.compile(r"https?://([^/\s'\")]+)", re.IGNORECASE)
+
+
+def _ps_remote_host(code: str) -> str | None:
+    """The host of a URL that `iex` runs on the same line: `iex (irm URL)` or `URL | iex`.
+    Separate linear scans: one `.*?` regex was quadratic on many `iex` or URLs."""
+    for line in code.split("\n"):
+        urls = list(_PS_URL.finditer(line))
+        if not urls:
+            continue
+        first_iex = _PS_IEX.search(line)
+        last_pipe = max((m.start() for m in _PS_PIPE_IEX.finditer(line)), default=-1)
+        for u in urls:
+            if (first_iex is not None and first_iex.start() < u.start()) or last_pipe >= u.end():
+                return u.group(1)
+    return None
 
 
 def _ps_text(cmd: Cmd, code: str) -> list[Effect]:
     from .interp import remote_code
 
-    m = _PS_REMOTE_RUN.search(code)
-    if m:  # `iex (irm https://…)`: downloaded code runs
-        return [remote_code(cmd, m.group(1) or m.group(2))]
+    host = _ps_remote_host(code)
+    if host is not None:  # `iex (irm https://…)`: downloaded code runs
+        return [remote_code(cmd, host)]
     out: list[Effect] = []
     for stmt in re.split(r"[;\n]|\|\||&&", code):
         for seg in stmt.split("|"):

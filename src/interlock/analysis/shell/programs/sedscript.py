@@ -97,6 +97,8 @@ def scan(script: str) -> SedScript:
                     r.reads_files.append(arg)
                 continue
             if c in "sy":
+                if i >= n:  # `sed s`: GNU sed rejects it too
+                    raise ValueError(f"unterminated {c} command")
                 delim = s[i]
                 pat, i = _part(s, i + 1, delim)
                 rep, i = _part(s, i, delim)

@@ -42,7 +42,7 @@ def analyze_shell(command: str, cwd: str, env: Mapping[str, str] | None = None) 
     from ..paths import home_dir
     from .model import Ctx, Line
     from .walk import walk
-    from .parse import parse
+    from .parse import parse_code as parse
 
     if not isinstance(command, str):
         raise InputError("shell: command must be a string")

@@ -10,7 +10,7 @@ from ...effects import Effect, Risk, Target, Verb, opaque
 from ...errors import InputError
 from . import fx
 from .model import DYN, MAX_DEPTH, TTY, UNKNOWN, Ctx, Stream, Word
-from .parse import parse
+from .parse import parse_code as parse
 from .words import _walk_substs, expand, expand_value_origin, text_of
 
 # Nodes whose children are statements run in order.
@@ -269,6 +269,12 @@ def _heredoc(node: Any, ctx: Ctx) -> Stream:
             raise InputError("shell: a here-document whose first line starts with a "
                              "backslash is parsed ambiguously here; put that line later in "
                              "the body or write the file another way")
+        elif eol >= 0 and c.end_byte > eol:
+            # `cat <<EOF |\nbody\nEOF\n sh`: bash pipes the body into the command after
+            # the here-document; tree-sitter reads the body's first line as that command
+            raise InputError("shell: a pipeline or list that continues after a "
+                             "here-document's body is parsed ambiguously; put the whole "
+                             "command on the here-document's first line")
     if stray:
         lo = eol + 1
         hi = end.start_byte if end is not None else node.end_byte
@@ -350,6 +356,42 @@ def _parts(redirects: list[Any]) -> list[tuple[Any, str]]:
     return out
 
 
+def _destinations(r: Any, before: int | None = None,
+                  drop_last: bool = False) -> tuple[list[Any], list[Any]]:
+    """A file_redirect's target, and the command words tree-sitter wrongly hung on it.
+
+    Bash gives a redirection exactly one word, but tree-sitter-bash 0.25 lets `>` take every
+    word that follows: `>/dev/null </dev/null rm -rf / 2>&1` has no command in its tree at
+    all, and `sh 2>&1 -c 'curl …|sh'` loses `-c …`. The first destination (with any node
+    touching it: one shell word) is the target; the rest are arguments (or the command name).
+    """
+    nodes = r.children_by_field_name("destination")
+    if before is not None:  # words past a here-document's line belong to its body
+        nodes = [n for n in nodes if n.start_byte < before]
+    if drop_last:  # `>& /dev/tcp/h/p 0>&1`: the trailing number is the next redirect's fd
+        nodes = nodes[:-1]
+    k = 1
+    while k < len(nodes) and nodes[k].start_byte == nodes[k - 1].end_byte:
+        k += 1
+    return nodes[:k], nodes[k:]
+
+
+def _redirect_words(redirects: list[Any]) -> list[Any]:
+    """Nodes of command words that tree-sitter parsed as extra redirect destinations."""
+    out: list[Any] = []
+    parts = _parts(redirects)
+    for i, (r, _) in enumerate(parts):
+        if r.type == "file_redirect":
+            skip = i + 1 < len(parts) and bool(parts[i + 1][1])
+            out.extend(_destinations(r, drop_last=skip)[1])
+        elif r.type == "heredoc_redirect":  # `cat <<EOF >f x`: x is cat's argument
+            eol = _heredoc_eol(r)
+            for j, c in enumerate(r.children):
+                if r.field_name_for_child(j) == "redirect" and c.type == "file_redirect":
+                    out.extend(_destinations(c, eol if eol >= 0 else None)[1])
+    return out
+
+
 def _apply(redirects: list[Any], ctx: Ctx, stdin: Stream) -> _Io:
     io = _Io(stdin)
     for fd, host in ctx.fds.items():  # `exec 3>/dev/tcp/…` earlier in the line
@@ -397,11 +439,7 @@ def _redirect(r: Any, ctx: Ctx, io: _Io, fd: str = "", drop_last: bool = False,
     if not fd:
         fd_n = r.child_by_field_name("descriptor")
         fd = text_of(fd_n) if fd_n is not None else ""
-    nodes = r.children_by_field_name("destination")
-    if before is not None:  # words past a here-document's line belong to its body
-        nodes = [n for n in nodes if n.start_byte < before]
-    if drop_last:
-        nodes = nodes[:-1]
+    nodes, _ = _destinations(r, before, drop_last)
     if op in (">&", "<&") and len(nodes) == 1 and nodes[0].type == "number":
         # fd duplication (2>&1, 0>&1, <&3)
         src, dst = text_of(nodes[0]), fd or ("1" if op == ">&" else "0")
@@ -472,7 +510,12 @@ def _redirected(node: Any, ctx: Ctx, stdin: Stream) -> Stream:
     if body is not None and body.type == "command":
         io = _Io(stdin)
         out = _command(body, ctx, stdin, outer=redirects, io_out=io)
+    elif body is None:  # only redirections in the tree: their stray words are the command
+        io = _Io(stdin)
+        out = _command(node, ctx, stdin, io_out=io)
     else:
+        if _redirect_words(redirects):  # `{ x; } >f y`: bash rejects it; the tree does not
+            raise InputError("shell: words after the redirections of a compound command")
         io = _apply(redirects, ctx, stdin)
         saved = dict(ctx.fds)
         for fd in ("0", "1"):  # commands inside `{ …; } >& /dev/tcp/…` talk to the network
@@ -495,37 +538,85 @@ def _redirected(node: Any, ctx: Ctx, stdin: Stream) -> Stream:
     return out
 
 
+# Reserved words tree-sitter-bash 0.25 reads as a command's name after `!`, `time` or
+# `coproc` (`! { rm -rf /; }` is a command `{` with argument rm, then a command `}`;
+# `! if …; fi` and `time { …; }` likewise): the compound command's structure is lost.
+_RESERVED = frozenset({"{", "}", "!", "if", "then", "else", "elif", "fi", "do", "done", "while",
+                       "until", "for", "case", "esac", "select", "function", "[["})
+_PREFIXES = frozenset({"time", "coproc"})
+
+
+def _leading_words(node: Any) -> list[Any]:
+    """The command's first word nodes in order (name, then arguments), redirects aside."""
+    out: list[Any] = []
+    for i, c in enumerate(node.children):
+        if c.type == "command_name":
+            out.extend(c.children)
+        elif out and (node.field_name_for_child(i) == "argument" or c.type == "subshell"):
+            out.append(c)
+    return out
+
+
+def _compound_misread(node: Any) -> None:
+    """Refuse a command whose tree lost a compound command (see _RESERVED)."""
+    lead = _leading_words(node)
+    raw = [text_of(w) if w.type == "word" else w.type for w in lead[:4]]
+    at = 0
+    while at < len(raw) and raw[at] in _PREFIXES:
+        at += 1
+        if raw[at - 1] == "time" and at < len(raw) and raw[at] == "-p":
+            at += 1
+        elif raw[at - 1] == "coproc" and at + 1 < len(raw) and raw[at + 1] in _RESERVED | {
+                "subshell"}:
+            at += 1  # coproc NAME { …; }
+    if at < len(raw) and (raw[at] in _RESERVED or raw[at] == "subshell"):
+        raise InputError(f"shell: cannot analyse `{raw[at] if raw[at] != 'subshell' else '('}` "
+                         f"{'after ' + ' '.join(raw[:at]) if at else 'as a command name'}: the parser "
+                         "misreads this compound command; run it without `!`/`time`/`coproc` "
+                         "or as a separate script")
+
+
 def _command(node: Any, ctx: Ctx, stdin: Stream, outer: list[Any] | None = None,
              io_out: _Io | None = None) -> Stream:
     from .dispatch import run  # dispatch imports walk for nested text
 
+    _compound_misread(node)
+
     assigns: dict[str, str] = {}
-    words: list[Word] = []
+    spans: list[tuple[int, list[Word]]] = []  # (source position, words) in execution order
     redirects: list[Any] = []
     kids = node.children
     for i, c in enumerate(kids):
         f = node.field_name_for_child(i)
         t = c.type
-        if t == "variable_assignment" and not words:
+        if t == "variable_assignment" and not spans:
             _assign(c, ctx, assigns)
         elif t == "command_name":
             for k in c.children:
-                words.extend(expand(k, ctx, subst))
+                spans.append((k.start_byte, expand(k, ctx, subst)))
         elif f == "redirect" or t.endswith("_redirect"):
             redirects.append(c)
         elif f == "argument" or c.is_named:
             if t == "$" and i + 1 < len(kids) and kids[i + 1].start_byte == c.end_byte:
                 continue  # $"…" locale string: the `$` is not part of the value
-            words.extend(expand(c, ctx, subst))
+            spans.append((c.start_byte, expand(c, ctx, subst)))
         elif t == "$":
-            words.append(Word("$", "$"))
-    io = _apply(redirects + list(outer or ()), ctx, stdin)
+            spans.append((c.start_byte, [Word("$", "$")]))
+    redirects += list(outer or ())
+    for c in _redirect_words(redirects):
+        spans.append((c.start_byte, expand(c, ctx, subst)))
+    words = [w for _, ws in sorted(spans, key=lambda s: s[0]) for w in ws]
+    io = _apply(redirects, ctx, stdin)
     if io_out is not None:
         io_out.after.extend(io.after)
     if not words:
         if node.child_by_field_name("name") is None:
             ctx.vars.update(assigns)
         return _record(io, ctx, UNKNOWN)
+    if words[0].text == "coproc" and not words[0].dynamic:
+        words = words[1:]  # `coproc cmd args` runs cmd in the background
+        if not words:
+            return _record(io, ctx, UNKNOWN)
     if len(words) == 1 and words[0].text == "exec":
         # `exec 3>/dev/tcp/h/p`: the rest of the line inherits the connection
         for fd, e in io.fds.items():

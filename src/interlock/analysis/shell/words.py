@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...errors import InputError
 from .model import DYN, Ctx, Stream, Word
 from .secrets import secret_env
 
@@ -22,6 +23,9 @@ _GLOB = "*?["
 _SPECIAL_DYNAMIC = set("0123456789@*#?$!-_") | {"RANDOM", "LINENO", "SECONDS", "BASH_COMMAND",
                                                  "OLDPWD", "REPLY", "PPID", "EPOCHSECONDS"}
 _MAX_BRACE = 256
+# Expanded characters per unit of the line's budget: `x=$x$x` or `set -- $@ $@` repeated
+# doubles a value each time, so expansion is charged by size, not by node.
+_CHARS_PER_UNIT = 128
 # Word origins, strongest first: credential data, a secret-named variable, a process list.
 _RANK = {"secret": 3, "env_secret": 2, "pids": 1}
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b",
@@ -93,6 +97,22 @@ class _Buf:
         self.add(DYN, "d")
 
 
+def _charge(ctx: Ctx, chars: int) -> None:
+    ctx.line.budget -= chars // _CHARS_PER_UNIT
+    if ctx.line.budget < 0:
+        raise InputError("shell: command too large to analyse (expansions grow too large)")
+
+
+def _add_value(buf: _Buf, value: str, m: str) -> None:
+    """Append an expansion's value in runs (not per character); DYN parts are masked `d`."""
+    parts = value.split(DYN)
+    for k, part in enumerate(parts):
+        if k:
+            buf.dyn()
+        if part:
+            buf.add(part, m)
+
+
 def _lookup(name: str, ctx: Ctx) -> str:
     if name in ctx.vars:
         return ctx.vars[name]
@@ -143,7 +163,7 @@ def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
     tail = ""
     if node.type == "simple_expansion" and name[:1].isdigit():
         name, tail = name[0], name[1:]  # `$1y` is $1 then "y" (the grammar reads `1y`)
-    if ctx.positional is not None and _positional(name, ctx.positional, quoted, buf):
+    if ctx.positional is not None and _positional(name, ctx, quoted, buf):
         buf.add(tail, "q" if quoted else "u")
         return
     if not name or name in _SPECIAL_DYNAMIC or name.isdigit():
@@ -155,31 +175,32 @@ def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
     elif name not in ctx.vars and secret_env(name):
         buf.taint(Stream("env_secret", f"${name}"))
     value = _lookup(name, ctx)
+    _charge(ctx, len(value))
     if name == "IFS" and not quoted and DYN not in value:
         # Unquoted $IFS is a field separator (`rm${IFS}-rf${IFS}/`).
         buf.add(value[:1] or "", "e")
         return
-    for ch in value:
-        buf.add(ch, "d" if ch == DYN else ("q" if quoted else "e"))
+    _add_value(buf, value, "q" if quoted else "e")
 
 
-def _positional(name: str, pos: tuple[str, ...], quoted: bool, buf: _Buf) -> bool:
+def _positional(name: str, ctx: Ctx, quoted: bool, buf: _Buf) -> bool:
     """$1…, $#, $@, $* from known arguments. Quoted "$@" keeps each argument one word (mask
     `s`: a hard field break); unquoted, the values are split like any expansion."""
+    pos = ctx.positional or ()
     m = "q" if quoted else "e"
     if name == "#":
         buf.add(str(len(pos)), "q")
     elif name.isdigit() and name != "0":
         i = int(name)
         value = pos[i - 1] if i <= len(pos) else ""
-        for ch in value:
-            buf.add(ch, "d" if ch == DYN else m)
+        _charge(ctx, len(value))
+        _add_value(buf, value, m)
     elif name in ("@", "*"):
+        _charge(ctx, sum(len(v) + 1 for v in pos))
         for k, value in enumerate(pos):
             if k:
                 buf.add(" ", "s" if quoted and name == "@" else m)
-            for ch in value:
-                buf.add(ch, "d" if ch == DYN else m)
+            _add_value(buf, value, m)
     else:
         return False
     return True
@@ -212,8 +233,15 @@ def _build(node: Any, ctx: Ctx, buf: _Buf, subst: SubstFn, quoted: bool = False)
     elif t == "ansi_c_string":
         buf.add(ansi_c(text_of(node)[2:-1]), "q")
     elif t == "string":
+        last = node.start_byte
         for c in node.children:
             ct = c.type
+            if c.start_byte > last:
+                # tree-sitter-bash leaves some text out of every child (a newline before a
+                # backslash: "ls\n\\rm"); it is still part of the string
+                gap = node.text[last - node.start_byte:c.start_byte - node.start_byte]
+                _dq_content(gap.decode("utf-8", "surrogatepass"), buf)
+            last = c.end_byte
             if ct == '"':
                 continue
             if ct == "string_content":

@@ -58,9 +58,31 @@ def shift(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, "command shift")]
 
 
-def set_builtin(cmd: Cmd) -> list[Effect]:
-    """`set -- a b` (or `set a b`) replaces the positional parameters."""
+def hash_builtin(cmd: Cmd) -> list[Effect]:
+    """`hash -p /bin/rm x`: later commands named x run /bin/rm (like an alias)."""
     texts = [w.text for w in cmd.args]
+    if "-p" in texts:
+        i = texts.index("-p")
+        if i + 2 < len(texts) + 1 and len(texts) > i + 2:
+            path, names = cmd.args[i + 1], cmd.args[i + 2:]
+            value = path.text if not path.dynamic else "${__interlock_unknown}"
+            for n in names:
+                if not n.dynamic and not n.text.startswith("-"):
+                    cmd.ctx.aliases[n.text] = value
+            return [fx.eff(Verb.READ, "command hash", detail=f"hash -p {path.show}")]
+    return [fx.eff(Verb.READ, "command hash", detail=cmd.argv_text[:80])]
+
+
+def set_builtin(cmd: Cmd) -> list[Effect]:
+    """`set -- a b` (or `set a b`) replaces the positional parameters; `set` alone prints
+    every shell variable, exported secrets included."""
+    texts = [w.text for w in cmd.args]
+    if not texts:
+        from ..model import Stream
+
+        cmd.stdout = Stream("secret", "environment")
+        return [fx.eff(Verb.READ_SECRET, "environment variables",
+                       detail="set: prints every shell variable (may hold secrets)")]
     if "--" in texts:
         cmd.ctx.positional = tuple(texts[texts.index("--") + 1 :])
     elif texts and not texts[0].startswith(("-", "+")):
@@ -70,6 +92,6 @@ def set_builtin(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, "command set", detail=cmd.argv_text[:80])]
 
 
-HANDLERS: dict[str, Handler] = {"shift": shift, "set": set_builtin, "alias": alias, "unalias": unalias, "cd": cd, "pushd": cd,
+HANDLERS: dict[str, Handler] = {"shift": shift, "set": set_builtin, "hash": hash_builtin, "alias": alias, "unalias": unalias, "cd": cd, "pushd": cd,
                                 "popd": cd, "chdir": cd, "read": read,
                                 "mapfile": read, "readarray": read}

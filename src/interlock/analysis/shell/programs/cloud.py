@@ -179,7 +179,8 @@ def _s3(o: object, pos: list[str], targets: list[Target], rd: str, cmd: Cmd) -> 
 
 GCLOUD_SECRET = {("secrets", "access"), ("auth", "print-access-token"),
                  ("auth", "print-identity-token"), ("auth", "application-default"),
-                 ("container", "get-credentials"), ("sql", "generate-login-token")}
+                 ("container", "get-credentials"), ("sql", "generate-login-token"),
+                 ("config", "config-helper")}  # config-helper prints a fresh access token
 
 
 def gcloud(cmd: Cmd) -> list[Effect]:

@@ -321,6 +321,7 @@ def rsync(cmd: Cmd) -> list[Effect]:
                                    "--chmod", "--chown", "--log-file", "--password-file",
                                    "--backup-dir", "--temp-dir", "--compare-dest",
                                    "--link-dest", "--port", "--timeout", "--bwlimit"}))
+    _rsync_shell(cmd, o.all("-e", "--rsh"), [w.text for w in o.pos])
     if len(o.pos) < 2:
         return [fx.path_read(cmd.ctx, w) for w in o.pos] or [fx.eff(Verb.READ, "command rsync")]
     srcs, dest = o.pos[:-1], o.pos[-1]
@@ -348,6 +349,15 @@ def rsync(cmd: Cmd) -> list[Effect]:
     return out
 
 
+def _rsync_shell(cmd: Cmd, shells: list[str], operands: list[str]) -> None:
+    """`rsync -e 'sh -c …'`: the remote shell is a program run here, given the host."""
+    assert cmd.run_text is not None
+    hosts = [h for h in (_remote(t)[0] for t in operands) if h] or ["HOST"]
+    for sh in shells:
+        if sh:
+            cmd.run_text(cmd, f"{sh} {hosts[0]} rsync --server", detail="rsync -e")
+
+
 def _remote(text: str) -> tuple[str | None, str | None, str]:
     """`user@host:path` → (host, user, path); local paths → (None, None, text)."""
     if text.startswith(("/", ".", "~")) or ":" not in text or text.startswith("rsync://"):
@@ -363,6 +373,46 @@ def _remote(text: str) -> tuple[str | None, str | None, str]:
     return host, user or None, path
 
 
+# tar options whose value is a command tar runs (for each member, as a filter, at a checkpoint).
+TAR_RUNS = ("-I", "--use-compress-program", "--to-command", "--rsh-command", "--rmt-command",
+            "-F", "--info-script", "--new-volume-script", "--checkpoint-action")
+
+
+def _tar_runs(cmd: Cmd, o: object) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(o, Opts) and cmd.run_text is not None
+    for name in TAR_RUNS:
+        for v in o.all(name):
+            if name == "--checkpoint-action":  # only `exec=CMD` runs something
+                if not v.startswith("exec="):
+                    continue
+                v = v[len("exec="):]
+            if v:
+                cmd.run_text(cmd, v, detail=f"tar {name}")
+    return []
+
+
+def _zip_runs(cmd: Cmd) -> list[Word]:
+    """zip -TT CMD / --unzip-command CMD: the test command it runs; returns the other args."""
+    assert cmd.run_text is not None
+    rest: list[Word] = []
+    args = cmd.args
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t in ("-TT", "--unzip-command") and i + 1 < len(args):
+            cmd.run_text(cmd, args[i + 1].text, detail="zip -TT")
+            i += 2
+            continue
+        if t.startswith("--unzip-command="):
+            cmd.run_text(cmd, t.partition("=")[2], detail="zip -TT")
+        else:
+            rest.append(args[i])
+        i += 1
+    return rest
+
+
 def archive(cmd: Cmd) -> list[Effect]:
     """tar/unzip: extraction writes many files; creation reads sources and writes the archive."""
     name = cmd.name
@@ -370,10 +420,10 @@ def archive(cmd: Cmd) -> list[Effect]:
         args = list(cmd.args)
         if args and not args[0].text.startswith("-") and not args[0].dynamic:
             args[0] = Word("-" + args[0].text, args[0].show)  # `tar xzf a.tgz`
-        o = parse(args, "fCTXbHIK", _L({"--file", "--directory", "--files-from",
-                                       "--exclude-from", "--use-compress-program"}))
+        o = parse(args, "fCTXbHIKF", _L({"--file", "--directory", "--files-from",
+                                        "--exclude-from", *TAR_RUNS}))
         dest = o.get("-C", "--directory")
-        out: list[Effect] = []
+        out: list[Effect] = _tar_runs(cmd, o)
         if o.has("-x", "--extract", "--get"):
             d = Word(dest) if dest is not None else Word(".")
             out.append(fx.path_change(cmd.ctx, d, Verb.UPDATE, recursive=True,
@@ -393,7 +443,7 @@ def archive(cmd: Cmd) -> list[Effect]:
             out.extend(fx.path_change(cmd.ctx, w, Verb.DELETE, recursive=True,
                                       detail="tar --remove-files") for w in o.pos)
         return out or [fx.eff(Verb.READ, "command tar")]
-    o = parse(cmd.args, "dxP", set())
+    o = parse(_zip_runs(cmd) if name == "zip" else cmd.args, "dxP", set())
     d = Word(o.get("-d") or ".")
     if name in ("unzip", "7z", "unrar") and not o.has("-l", "-t", "-v", "-Z"):
         return [fx.path_change(cmd.ctx, d, Verb.UPDATE, recursive=True, detail=f"{name} extract")]

@@ -12,11 +12,32 @@ GIT_READ = {"status", "log", "diff", "show", "fetch", "blame", "grep", "ls-files
             "rev-parse", "describe", "shortlog", "reflog", "cat-file", "show-ref", "whatchanged",
             "ls-tree", "rev-list", "name-rev", "for-each-ref", "help", "version", "var",
             "check-ignore", "cherry", "count-objects", "fsck", "range-diff", "merge-base",
-            "verify-commit", "archive", "bundle", "difftool", "instaweb", "notes"}
+            "verify-commit", "archive", "bundle", "difftool", "notes"}
 GIT_UPDATE = {"commit", "add", "checkout", "switch", "merge", "rebase", "pull", "cherry-pick",
               "revert", "restore", "mv", "am", "apply", "init", "clone", "submodule", "worktree",
               "tag", "stash", "remote", "sparse-checkout", "lfs", "bisect", "mergetool", "gc",
               "prune", "repack", "maintenance", "pack-refs", "update-index", "commit-tree"}
+# Subcommand options whose value is a command git runs locally (or over a transport that may
+# be local: `git fetch --upload-pack='rm -rf ~' ../repo`); ATTACHED ones take a glued value only.
+GIT_RUN_OPTS: dict[str, tuple[str, ...]] = {
+    "fetch": ("--upload-pack",), "pull": ("--upload-pack",), "clone": ("--upload-pack", "-u"),
+    "ls-remote": ("--upload-pack", "-u"), "fetch-pack": ("--upload-pack", "--exec"),
+    "archive": ("--exec",), "push": ("--receive-pack", "--exec"),
+    "send-pack": ("--receive-pack", "--exec"), "difftool": ("--extcmd", "-x"),
+    "instaweb": ("--httpd", "-d", "--browser", "-b"),
+}
+GIT_RUN_ATTACHED: dict[str, tuple[str, ...]] = {"grep": ("-O", "--open-files-in-pager")}
+# Subcommand options whose value is a file (or directory) git writes.
+GIT_OUTPUT_OPTS: dict[str, tuple[str, ...]] = {
+    **{s: ("--output",) for s in ("log", "show", "diff", "whatchanged", "range-diff",
+                                  "diff-tree", "diff-index", "diff-files", "shortlog")},
+    "archive": ("--output", "-o"), "format-patch": ("--output-directory", "-o"),
+}
+# Reads unless given one of these words (`git notes add` writes a note).
+GIT_READ_UNLESS: dict[str, frozenset[str]] = {
+    "notes": frozenset({"add", "append", "copy", "edit", "merge", "remove", "prune"}),
+    "bundle": frozenset({"create", "unbundle"}),
+}
 # Settings that make git run a program later.
 GIT_EXEC_KEYS = {"core.hookspath", "core.sshcommand", "core.fsmonitor", "core.pager",
                  "core.editor", "credential.helper", "core.gitproxy", "sequence.editor",
@@ -93,7 +114,30 @@ def git(cmd: Cmd) -> list[Effect]:
                   if kv.partition("=")[0].lower() == f"alias.{sub.lower()}"), None)
     if alias is not None:
         return extra + _alias(cmd, alias, sub, args, repo_t)
-    return extra + _git_sub(cmd, sub, args, repo, repo_t)
+    return extra + _option_effects(cmd, sub, args, repo_t) + _git_sub(cmd, sub, args, repo, repo_t)
+
+
+def _option_effects(cmd: Cmd, sub: str, args: list, repo_t: tuple[Target, ...]) -> list[Effect]:
+    """Commands and output files a subcommand's options name (`git log --output=~/.bashrc`)."""
+    from .optvals import option_values
+
+    assert cmd.run_text is not None
+    out: list[Effect] = []
+    runs = option_values(args, GIT_RUN_OPTS.get(sub, ()), attached=GIT_RUN_ATTACHED.get(sub, ()))
+    for v in runs:
+        if v.text:
+            cmd.run_text(cmd, v.text, detail=f"git {sub} option runs a command")
+    if runs:
+        out.append(fx.eff(Verb.EXECUTE, f"git {sub} command", repo_t,
+                          detail=f"git {sub} runs a program named on the line"))
+    out.extend(fx.path_change(cmd.ctx, v, Verb.UPDATE, recursive=sub == "format-patch",
+                              detail=f"git {sub} writes it")
+               for v in option_values(args, GIT_OUTPUT_OPTS.get(sub, ()))
+               if v.text and v.text not in ("-", "/dev/stdout"))
+    words = GIT_READ_UNLESS.get(sub)
+    if words and any(w.text in words for w in args):
+        out.append(fx.eff(Verb.UPDATE, f"git {sub}", repo_t, detail=f"git {sub} (writes)"))
+    return out
 
 
 def _git_sub(cmd: Cmd, sub: str, args: list, repo: str | None,

@@ -18,6 +18,9 @@ TF_STATE = {"rm": (Verb.FORGET, "terraform state rm (forgets resources)"),
             "list": (Verb.READ, "terraform state list"), "show": (Verb.READ, "terraform state show"),
             "pull": (Verb.READ_SECRET, "terraform state pull (state holds secrets)")}
 
+# `terraform output -json` / `-raw NAME` print outputs marked sensitive in plain text.
+TF_OUTPUT_PLAIN = frozenset({"-json", "-raw", "--json", "--raw"})
+
 
 def terraform(cmd: Cmd) -> list[Effect]:
     args = list(cmd.args)
@@ -59,6 +62,9 @@ def terraform(cmd: Cmd) -> list[Effect]:
             return [opaque(res, f"{tool} state {op}", tg)]
         return [fx.eff(verb, f"{res} state", tg, detail=detail.replace("terraform", tool))]
     destroy = sub == "destroy" or "-destroy" in flags
+    if sub == "output" and flags & TF_OUTPUT_PLAIN:
+        return [fx.eff(Verb.READ_SECRET, res, tg, detail=f"{tool} output {' '.join(sorted(flags))}"
+                       " (prints sensitive outputs in plain text)")]
     if sub in TF_READ:  # fmt rewrites only formatting: a read for the policy
         return [fx.eff(Verb.READ, res, tg, detail=f"{tool} {sub}"
                        + (" -destroy" if destroy else ""))]
@@ -99,8 +105,8 @@ def pulumi(cmd: Cmd) -> list[Effect]:
             return [fx.eff(Verb.DELETE, res, tg, scope=Scope.ALL, stateful=True,
                            risks=(Risk.MASS_DESTRUCTION,) if o.has("--force", "-f") else (),
                            detail="pulumi stack rm")]
-        if op == "output" and o.has("--show-secrets"):
-            return [fx.eff(Verb.READ_SECRET, res, tg, detail="pulumi stack output --show-secrets")]
+        if op in ("output", "export") and o.has("--show-secrets"):
+            return [fx.eff(Verb.READ_SECRET, res, tg, detail=f"pulumi stack {op} --show-secrets")]
         if op in ("select", "init", "rename", "tag", "change-secrets-provider", "import"):
             return [fx.eff(Verb.UPDATE, res, tg, detail=f"pulumi stack {op}")]
         return [fx.eff(Verb.READ, res, tg, detail=f"pulumi stack {op}")]

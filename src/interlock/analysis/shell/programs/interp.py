@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx, inline_code
 from ..argv import parse
@@ -157,7 +159,41 @@ def project_task(path: str, args: list[str]) -> list[Effect]:
     return framework_effects(base, args) or []
 
 
+# Variables a shell reads code from at start-up: BASH_ENV (non-interactive bash), ENV (sh -i,
+# posix mode), PROMPT_COMMAND (each prompt of an interactive bash). Text vars are code; file
+# vars name a script.
+SHELL_CODE_VARS = ("PROMPT_COMMAND", "PS0", "PS1", "PS4")
+SHELL_FILE_VARS = ("BASH_ENV", "ENV", "ZDOTDIR")
+
+
+def _startup_code(cmd: Cmd) -> list[Effect]:
+    assert cmd.run_text is not None
+    out: list[Effect] = []
+    for var in SHELL_CODE_VARS:
+        v = cmd.var(var)
+        if v and (var == "PROMPT_COMMAND" or "$(" in v or "`" in v):
+            cmd.run_text(cmd, v if var == "PROMPT_COMMAND" else f"echo {v}",
+                         detail=f"{var} for {cmd.name}")
+    for var in SHELL_FILE_VARS:
+        v = cmd.var(var)
+        if not v:
+            continue
+        ap = cmd.ctx.abspath(v + "/.zshrc" if var == "ZDOTDIR" else v)
+        held = cmd.ctx.line.files.get(ap) if ap is not None else None
+        if held is not None and ap is not None:  # written earlier in this line
+            out.extend(run_content(cmd, held, ap, "shell"))
+        else:
+            out.append(fx.eff(Verb.EXECUTE, f"script {ap or v}",
+                              (Target("path", ap),) if ap else (),
+                              detail=f"{var} for {cmd.name}: the shell runs it first"))
+    return out
+
+
 def shell(cmd: Cmd) -> list[Effect]:
+    return _startup_code(cmd) + _shell(cmd)
+
+
+def _shell(cmd: Cmd) -> list[Effect]:
     assert cmd.run_text is not None
     args = cmd.args
     i, command_string, read_stdin = 0, False, False
@@ -197,6 +233,39 @@ def shell(cmd: Cmd) -> list[Effect]:
     return run_stdin(cmd, "shell")
 
 
+def _http_server(cmd: Cmd, rest: list[Word]) -> list[Effect]:
+    """`python -m http.server [-d DIR]` serves DIR (default: cwd) to the network, listing and
+    all: a home or `/` hands out the credential files in it."""
+    o = parse(rest, "db", frozenset({"--directory", "--bind", "--protocol", "--cgi"}))
+    d = Word(o.get("-d", "--directory") or ".")
+    served = fx.path_read(cmd.ctx, d, detail="served over HTTP", recursive=True)
+    run = fx.eff(Verb.EXECUTE, "python module http.server", fx.cwd_target(cmd.ctx),
+                 detail=cmd.argv_text[:120])
+    return [run, served] if served.verb is Verb.READ_SECRET or o.has("--cgi") else [run]
+
+
+def _extractor(mod: str) -> Callable[[Cmd, list[Word]], list[Effect]]:
+    return lambda cmd, rest: _extract(cmd, mod, rest)
+
+
+def _extract(cmd: Cmd, mod: str, rest: list[Word]) -> list[Effect]:
+    """`python -m zipfile -e A DIR` / `tarfile -e A [DIR]` write the archive's files into DIR."""
+    texts = [w.text for w in rest]
+    flag = next((t for t in ("-e", "--extract") if t in texts), None)
+    run = fx.eff(Verb.EXECUTE, f"python module {mod}", fx.cwd_target(cmd.ctx),
+                 detail=cmd.argv_text[:120])
+    if flag is None:
+        return [run]
+    after = rest[texts.index(flag) + 1:]
+    dest = after[1] if len(after) > 1 else Word(".")
+    return [run, fx.path_change(cmd.ctx, dest, Verb.UPDATE, recursive=True,
+                                detail="python archive extraction")]
+
+
+PY_MODULE_EFFECTS: dict[str, Callable[[Cmd, list[Word]], list[Effect]]] = {
+    "http.server": _http_server, "zipfile": _extractor("zipfile"), "tarfile": _extractor("tarfile")}
+
+
 def python(cmd: Cmd) -> list[Effect]:
     args = cmd.args
     i = 0
@@ -212,6 +281,8 @@ def python(cmd: Cmd) -> list[Effect]:
         if t.startswith("-m"):
             mod = t[2:] or (args[i + 1].text if i + 1 < len(args) else "")
             rest = args[i + (1 if t[2:] else 2) :]
+            if mod in PY_MODULE_EFFECTS:
+                return PY_MODULE_EFFECTS[mod](cmd, rest)
             if mod in ("pip", "pip3", "venv", "http.server", "json.tool", "unittest",
                        "pytest", "pydoc", "timeit", "site", "ensurepip", "build"):
                 if mod in ("pip", "pip3"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import Opts, parse
-from ..model import Cmd
+from ..model import Cmd, Word
 from .network import url_host
 from . import Handler
 
@@ -19,7 +19,7 @@ KUBECTL_VERBS: dict[str, Verb] = {
                                 "port-forward", "proxy", "attach", "certificate", "debug")},
     "delete": Verb.DELETE, "replace": Verb.UPDATE,
 }
-_ARGS = ("nlocfpLs", frozenset({"--context", "--namespace", "--kubeconfig", "--server",
+_ARGS = ("nlocfpLs", frozenset({"--context", "--namespace", "--kubeconfig", "--server", "--raw",
                                "--cluster", "--user", "--selector", "--output", "--filename",
                                "--container", "--field-selector", "--token", "--as",
                                "--grace-period", "--timeout", "--type", "--from-literal",
@@ -83,7 +83,7 @@ def kubectl(cmd: Cmd) -> list[Effect]:
     if verb is None:
         return [opaque(f"kubectl {sub}", f"kubectl {sub}: unknown subcommand", targets)]
     if sub == "config":
-        if kind in ("view",) and o.has("--raw"):
+        if kind in ("view",) and o.has("--raw", "--flatten"):
             return [fx.eff(Verb.READ_SECRET, "kubeconfig", targets, detail="kubectl config view --raw")]
         if kind in ("use-context", "set-context", "set-cluster", "set-credentials", "delete-context",
                     "rename-context", "set", "unset", "use"):
@@ -96,7 +96,11 @@ def kubectl(cmd: Cmd) -> list[Effect]:
                        detail=f"kubectl rollout {kind}")]
     if verb is Verb.READ:
         out_fmt = (o.get("-o", "--output") or "")
-        if kind.rstrip("s") == "secret" and (sub == "describe" or out_fmt.split("=")[0] in (
+        raw = o.get("--raw") or ""
+        if sub == "get" and raw and "/secrets" in raw.lower():
+            return [fx.eff(Verb.READ_SECRET, f"k8s api {raw}", targets, detail="kubectl get --raw")]
+        kinds = {k.split(".", 1)[0].rstrip("s") for k in kind.split(",")}  # `get cm,secrets`
+        if "secret" in kinds and (sub == "describe" or out_fmt.split("=")[0] in (
                 "yaml", "json", "jsonpath", "go-template", "template", "go-template-file",
                 "jsonpath-file", "custom-columns")):
             return [fx.eff(Verb.READ_SECRET, resource, targets, detail=f"kubectl {sub} secret")]
@@ -158,7 +162,7 @@ def helm(cmd: Cmd) -> list[Effect]:
                                           "--set-string", "--version", "--kubeconfig",
                                           "--kube-apiserver",
                                           "--output", "--repo", "--timeout", "--set-file",
-                                          "--post-renderer"}))
+                                          "--post-renderer", "--post-renderer-args"}))
     targets = kube_targets(cmd, o, "--kube-context")
     pos = [w.text for w in o.pos]
     sub = pos[0] if pos else ""
@@ -168,6 +172,10 @@ def helm(cmd: Cmd) -> list[Effect]:
         return [opaque(f"helm {sub}", f"helm {sub}: unknown subcommand", targets)]
     if sub == "repo" and pos[1:2] == ["list"]:
         verb = Verb.READ
+    renderer = o.get("--post-renderer")
+    if renderer:  # a local program every rendered manifest goes through
+        assert cmd.run_words is not None
+        cmd.run_words(cmd, [Word(renderer), *(Word(a) for a in o.all("--post-renderer-args"))])
     ns = o.get("-n", "--namespace")
     res = f"helm release {ns + '/' if ns else ''}{release}"
     return [fx.eff(verb, res, targets, detail=f"helm {sub}",

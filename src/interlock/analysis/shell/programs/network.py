@@ -3,6 +3,7 @@ sent out are catastrophic), and remote shells (ssh: the remote command is analys
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
@@ -19,13 +20,24 @@ NETWORK_SENDERS = {"curl", "wget", "nc", "ncat", "netcat", "socat", "telnet", "s
                    "rsync", "fetch", "aria2c", "gcloud", "az", "host", "ping", "mailx", "sftp",
                    "lftp", "tftp", "smbclient"}
 
-_CURL_ARG = ("dFTHoXuAebcKxmwrECyYzQ", frozenset({
+_CURL_ARG = ("dFTHoXuAebcKxmwrECyYzQD", frozenset({
     "--data", "--data-binary", "--data-raw", "--data-ascii", "--data-urlencode", "--json",
     "--form", "--form-string", "--upload-file", "--header", "--output", "--request", "--user",
     "--user-agent", "--referer", "--cookie", "--cookie-jar", "--config", "--proxy",
     "--max-time", "--connect-timeout", "--write-out", "--retry", "--range", "--url", "--cert",
     "--key", "--cacert", "--resolve", "--limit-rate", "--output-dir", "--oauth2-bearer",
-    "--quote", "--interface", "--dns-servers", "--proto", "--ciphers", "--variable", "--expand-url"}))
+    "--quote", "--interface", "--dns-servers", "--proto", "--ciphers", "--variable", "--expand-url",
+    "--dump-header", "--trace", "--trace-ascii", "--stderr", "--libcurl", "--etag-save",
+    "--etag-compare", "--hsts", "--alt-svc", "--netrc-file"}))
+# curl options that name a file it writes besides the download (headers, traces, cookies).
+CURL_WRITES = ("-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii",
+               "--stderr", "--libcurl", "--etag-save", "--hsts", "--alt-svc")
+# `-w '%output{FILE}…'` (curl >= 8.3) redirects the write-out text into FILE.
+_CURL_WRITEOUT_FILE = re.compile(r"%output\{>?([^}]*)\}")
+# Options whose file holds more options we cannot see (an output path, an upload, a URL).
+CURL_CONFIG = ("-K", "--config")
+WGET_WRITES = ("-o", "--output-file", "-a", "--append-output")
+WGET_CONFIG = ("-e", "--execute", "--config")
 _DATA_OPTS = ("-d", "--data", "--data-binary", "--data-ascii", "--data-urlencode", "--json")
 
 
@@ -112,6 +124,13 @@ def curl(cmd: Cmd) -> list[Effect]:
     what = ", ".join(w.show for w in o.pos[:2]) or "(no url)"
     out.append(fx.eff(verb, f"url {what}", targets, detail=f"{cmd.name} {method or ('POST' if sends else 'GET')}",
                       reversible=verb in (Verb.READ, Verb.UPDATE)))
+    out.extend(_side_files(cmd, o, CURL_WRITES))
+    for v in o.all("-w", "--write-out"):
+        out.extend(fx.path_change(cmd.ctx, Word(f), Verb.UPDATE, detail="curl -w %output{}")
+                   for f in _CURL_WRITEOUT_FILE.findall(v) if f)
+    for v in o.all(*CURL_CONFIG):
+        out.append(opaque(f"curl config {v}", f"{cmd.name} -K {v}: options from a file "
+                          "(outputs, uploads, URLs) are not seen"))
     outfile = o.get("-o", "--output")
     odir = o.get("--output-dir")
     prefix = odir.rstrip("/") + "/" if odir else ""
@@ -124,6 +143,15 @@ def curl(cmd: Cmd) -> list[Effect]:
         cmd.stdout = Stream("remote", host or "unknown host")
     meta = _metadata(cmd, hosts, what)
     return out + [meta] if meta is not None else out
+
+
+def _side_files(cmd: Cmd, o: object, names: tuple[str, ...]) -> list[Effect]:
+    """Files a downloader writes besides what it downloads (logs, headers, cookies)."""
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    return [fx.path_change(cmd.ctx, Word(v), Verb.UPDATE, detail=f"{cmd.name} writes it")
+            for v in o.all(*names) if v and v not in ("-", "/dev/stdout", "/dev/stderr")]
 
 
 def wget(cmd: Cmd) -> list[Effect]:
@@ -143,6 +171,10 @@ def wget(cmd: Cmd) -> list[Effect]:
     out.append(fx.eff(Verb.UPDATE if sends else Verb.READ,
                       f"url {', '.join(w.show for w in o.pos[:2]) or '(no url)'}", targets,
                       detail=f"{cmd.name} {'POST' if sends else 'GET'}"))
+    out.extend(_side_files(cmd, o, WGET_WRITES))
+    for v in o.all(*WGET_CONFIG):
+        out.append(opaque(f"wget settings {v[:60]}", f"{cmd.name} -e/--config: wgetrc "
+                          "commands can name outputs and uploads"))
     doc = o.get("-O", "--output-document")
     if doc == "-":
         cmd.stdout = Stream("remote", host or "unknown host")
@@ -253,11 +285,39 @@ def uploader(cmd: Cmd) -> list[Effect]:
 
 
 _SSH_ARG = "bcDEeFIiJlLmOoQRSWwBp"
+# `-o Key=value` settings whose value is a command ssh runs on this machine.
+SSH_LOCAL_COMMANDS = frozenset({"proxycommand", "localcommand", "knownhostscommand"})
+
+
+def ssh_local_commands(cmd: Cmd, settings: list[str], config: list[str]) -> list[Effect]:
+    """Run what `-o ProxyCommand=…` (and friends) hand to ssh/scp/sftp/rsync -e; a config
+    file (`-F f`) can hold the same, unseen."""
+    assert cmd.run_text is not None
+    out: list[Effect] = []
+    for kv in settings:
+        m = re.match(r"\s*([A-Za-z]+)\s*(?:=|\s)\s*(.*)", kv, re.DOTALL)
+        if m and m.group(1).lower() in SSH_LOCAL_COMMANDS and m.group(2).strip():
+            value = m.group(2).strip()
+            if value.lower() != "none":
+                cmd.run_text(cmd, value.replace("%h", "HOST").replace("%p", "22"),
+                             detail=f"{cmd.name} {m.group(1)}")
+    out.extend(opaque(f"ssh config {f}", f"{cmd.name} -F {f}: a config file can name "
+                      "commands ssh runs here (ProxyCommand, LocalCommand, Match exec)")
+               for f in config if f not in ("/dev/null", "none"))
+    return out
 
 
 def ssh(cmd: Cmd) -> list[Effect]:
     assert cmd.run_text is not None
     o = parse(cmd.args, _SSH_ARG, frozenset(), stop_at_operand=True)
+    local = ssh_local_commands(cmd, o.all("-o"), o.all("-F"))
+    return local + _ssh(cmd, o)
+
+
+def _ssh(cmd: Cmd, o: object) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(o, Opts) and cmd.run_text is not None
     if not o.rest:
         return [fx.eff(Verb.READ, "command ssh", detail=cmd.argv_text[:80])]
     dest = o.rest[0]
@@ -276,17 +336,27 @@ def ssh(cmd: Cmd) -> list[Effect]:
     if cmd.stdin.kind == "literal":
         cmd.run_text(cmd, cmd.stdin.text, ctx=inner, detail=f"ssh {host} stdin")
         return []
-    if o.has("-N", "-O", "-V", "-G", "-Q"):
+    if o.has("-N", "-O", "-V", "-G", "-Q", "-W"):
         return [fx.eff(Verb.READ, f"host {host}", (target,), detail="ssh (no remote command)")]
     return [opaque(f"host {host}", "ssh session without a command", (target,))]
 
 
 def scp(cmd: Cmd) -> list[Effect]:
+    o = parse(cmd.args, "cFiJlPSoDX" + ("BRs" if cmd.name == "sftp" else ""), frozenset())
+    local = ssh_local_commands(cmd, o.all("-o"), o.all("-F"))
+    for prog in o.all("-S") + (o.all("-D") if cmd.name == "sftp" else []):
+        assert cmd.run_text is not None  # the program scp/sftp runs instead of ssh
+        cmd.run_text(cmd, prog, detail=f"{cmd.name} -S/-D program")
+    return local + _scp(cmd, o)
+
+
+def _scp(cmd: Cmd, o: object) -> list[Effect]:
+    from ..argv import Opts
     from .files import _remote
 
-    o = parse(cmd.args, "cFiJlPSoDX", frozenset())
+    assert isinstance(o, Opts)
     if len(o.pos) < 2:
-        return [fx.eff(Verb.READ, "command scp")]
+        return [fx.eff(Verb.READ, f"command {cmd.name}")]
     srcs, dest = o.pos[:-1], o.pos[-1]
     dhost, _, dpath = _remote(dest.text)
     out: list[Effect] = []

@@ -24,7 +24,7 @@ READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
         "od", "hexdump", "readlink", "realpath", "diff", "cmp", "comm", "sort", "uniq", "rev",
         "fold", "fmt", "paste", "join", "column", "expand", "unexpand", "pr", "zcat", "bzcat",
         "xzcat", "zless", "lsattr", "getfacl", "namei", "vdir", "colordiff", "bat", "batcat",
-        "exa", "eza", "lsd", "iconv", "tsort", "look", "diff3", "sdiff", "split", "csplit")},
+        "exa", "eza", "lsd", "iconv", "tsort", "look", "diff3", "sdiff")},
     "head": (0, "nc", _L({"--lines", "--bytes"})),
     "tail": (0, "ncsF", _L({"--lines", "--bytes", "--sleep-interval", "--pid"})),
     "cut": (0, "bcdf", _L({"--bytes", "--characters", "--delimiter", "--fields"})),
@@ -46,9 +46,9 @@ READERS: dict[str, tuple[int | None, str, frozenset[str]]] = {
         "continue", "umask", "ulimit", "times", "dirs", "mktemp", "uuidgen", "numfmt",
         "factor", "tr", "ping", "traceroute", "dig", "nslookup", "host",
         "whois", "mtr", "nmcli", "free", "sensors", "timedatectl", "hostnamectl",
-        "journalctl", "locale", "logname", "git-lfs", "xdg-open",
-        "open", "notify-send", "say", "banner", "figlet", "cowsay", "watchman", "jot",
-        "shuf", "fc", "disown", "bg", "fg", "suspend", "logger", "findmnt", "blkid", "lshw",
+        "journalctl", "locale", "logname",
+        "notify-send", "say", "banner", "figlet", "cowsay", "jot",
+        "shuf", "disown", "bg", "fg", "suspend", "logger", "findmnt", "blkid", "lshw",
         "dmidecode", "inxi", "neofetch")},
 }
 
@@ -247,7 +247,211 @@ def secret_printer(cmd: Cmd) -> list[Effect]:
     return [opaque(f"command {cmd.name}", cmd.argv_text[:100])]
 
 
+# Readers that run a program named in an option (`man -P CMD`, `rg --pre CMD`, `fd -x CMD`)
+# or in the environment (`PAGER=CMD man ls`); ATTACHED options take a glued value only.
+READER_RUNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    # name: (options with a command, options with a glued command, environment variables)
+    "man": (("-P", "--pager"), ("-H", "--html"), ("MANPAGER", "PAGER", "BROWSER")),
+    "rg": (("--pre",), (), ()),
+    "ag": (("--pager",), (), ()),
+    "ack": (("--pager",), (), ()),
+    "bat": (("--pager",), (), ("BAT_PAGER", "PAGER")),
+    "batcat": (("--pager",), (), ("BAT_PAGER", "PAGER")),
+    "journalctl": ((), (), ("SYSTEMD_PAGER", "PAGER")),
+    "dmesg": ((), (), ("DMESG_PAGER", "PAGER")),
+}
+# Readers with options that name a file they write (`sort -o F`, `tree -o F`), or whose
+# n-th operand is one (`uniq IN OUT`, `xxd IN OUT`).
+READER_WRITES: dict[str, tuple[tuple[str, ...], int | None]] = {
+    "sort": (("-o", "--output"), None), "shuf": (("-o", "--output"), None),
+    "iconv": (("-o", "--output"), None), "tree": (("-o",), None),
+    "sdiff": (("-o", "--output"), None), "uniq": ((), 1),
+}
+# Options that make a reader rewrite its file operands in place (`yq -i '.a=1' f.yaml`).
+READER_INPLACE: dict[str, tuple[str, ...]] = {"yq": ("-i", "--inplace")}
+# Options that turn a reader into a change of the host: (verb, resource) for each.
+READER_CHANGES: dict[str, dict[str, tuple[Verb, str]]] = {
+    "journalctl": {o: (Verb.DELETE, "system journal") for o in (
+        "--vacuum-size", "--vacuum-time", "--vacuum-files", "--rotate", "--flush",
+        "--relinquish-var", "--smart-relinquish-var", "--setup-keys", "--update-catalog")},
+    "dmesg": {o: (Verb.DELETE if o in ("-c", "-C", "--clear", "--read-clear") else Verb.UPDATE,
+                  "kernel ring buffer") for o in (
+        "-c", "-C", "--clear", "--read-clear", "-n", "--console-level", "-D",
+        "--console-off", "-E", "--console-on")},
+    "date": {o: (Verb.UPDATE, "system clock") for o in ("-s", "--set")},
+    "hostname": {o: (Verb.UPDATE, "hostname") for o in ("-F", "--file", "-b", "--boot")},
+    "history": {},  # only `history -w F` / `-a F`, below
+}
+# Short options of those that take a value (so an operand is told from a value).
+_CHANGE_SHORT_ARGS = {"journalctl": "uSUnpoDMtIg", "dmesg": "nfFlsT", "date": "dfrsI",
+                      "hostname": "F", "history": "d"}
+
+
+def _runs(cmd: Cmd, spec: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]) -> None:
+    from .optvals import run_option_commands
+
+    opts, glued, env = spec
+    run_option_commands(cmd, opts, attached=glued, detail=f"{cmd.name} runs it")
+    for var in env:
+        v = cmd.var(var)
+        if v:
+            assert cmd.run_text is not None
+            cmd.run_text(cmd, v, detail=f"{var} for {cmd.name}")
+
+
+def _changes(cmd: Cmd) -> list[Effect]:
+    from .optvals import option_writes
+
+    out: list[Effect] = []
+    table = READER_CHANGES.get(cmd.name, {})
+    o = parse(cmd.args, _CHANGE_SHORT_ARGS.get(cmd.name, ""), _L(
+        k for k in table if k.startswith("--")))
+    hit = next((k for k in table if o.has(k)), None)
+    if hit is not None:
+        verb, res = table[hit]
+        out.append(fx.eff(verb, res, detail=f"{cmd.name} {hit}"))
+    if cmd.name == "history":  # `history -w F` / `-a F` writes the history into F
+        out.extend(fx.path_change(cmd.ctx, w, Verb.UPDATE, detail="history -w/-a")
+                   for w in o.pos if o.has("-w", "-a"))
+    elif cmd.name in ("date", "hostname") and hit is None:
+        # `date MMDDhhmm` sets the clock; `hostname NAME` renames the host.
+        ops = [w for w in o.pos if not w.text.startswith("+")]
+        if ops and not (cmd.name == "hostname" and o.has("-I", "-i", "-f", "-s", "-d", "-A")):
+            res = "system clock" if cmd.name == "date" else "hostname"
+            out.append(fx.eff(Verb.UPDATE, res, detail=cmd.argv_text[:80]))
+    inplace = READER_INPLACE.get(cmd.name)
+    if inplace and any(w.text in inplace or w.text.startswith("--inplace=") for w in cmd.args):
+        files = [w for w in cmd.args if not w.text.startswith("-")][1:]  # after the expression
+        out.extend(fx.path_change(cmd.ctx, w, Verb.UPDATE, detail=f"{cmd.name} -i (in place)")
+                   for w in files)
+    spec = READER_WRITES.get(cmd.name)
+    if spec is not None:
+        names, nth = spec
+        out.extend(option_writes(cmd, names))
+        plain = parse(cmd.args, "fsw" if cmd.name == "uniq" else "", _L()).pos
+        if nth is not None and len(plain) > nth and plain[nth].text != "-":
+            out.append(fx.path_change(cmd.ctx, plain[nth], Verb.UPDATE,
+                                      detail=f"{cmd.name} writes its output there"))
+    return out
+
+
+def _reader_plus(name: str, base: Handler) -> Handler:
+    """A reader that may also run a program or change something its options name."""
+    def handle(cmd: Cmd) -> list[Effect]:
+        spec = READER_RUNS.get(name)
+        if spec is not None:
+            _runs(cmd, spec)
+        changes = _changes(cmd)
+        written = {e.resource for e in changes}
+        return changes + [e for e in base(cmd) if e.resource not in written]
+
+    return handle
+
+
+def split(cmd: Cmd) -> list[Effect]:
+    """split/csplit write PREFIXaa, PREFIXab … (`x`/`xx` by default)."""
+    o = parse(cmd.args, "abClnt" if cmd.name == "split" else "fbn",
+              _L({"--prefix", "--bytes", "--lines", "--line-bytes", "--number",
+                  "--additional-suffix", "--suffix-format", "--digits"}))
+    if cmd.name == "split":
+        src, prefix = (o.pos + [Word("-")])[0], (o.pos[1] if len(o.pos) > 1 else Word("x"))
+    else:
+        src, prefix = (o.pos + [Word("-")])[0], Word(o.get("-f", "--prefix") or "xx")
+    reads = [fx.path_read(cmd.ctx, src)] if src.text != "-" else []
+    return [*reads, fx.path_change(cmd.ctx, Word(prefix.text + "*", prefix.show + "*", glob=True),
+                                   Verb.CREATE, detail=f"{cmd.name} output files")]
+
+
+def ps(cmd: Cmd) -> list[Effect]:
+    """`ps e`, `ps auxe`, `ps eww`: BSD-style `e` prints every process's environment."""
+    o = parse(cmd.args, "pUuGgtCoOkNq", _L({"--pid", "--user", "--group", "--format", "--sort",
+                                             "--ppid", "--sid", "--tty", "--cols", "--rows"}))
+    if any("e" in w.text for w in o.pos if not w.dynamic) or "environ" in " ".join(
+            o.all("-o", "-O", "--format")):
+        cmd.stdout = Stream("secret", "environment")
+        return [fx.eff(Verb.READ_SECRET, "process environments",
+                       detail=f"{cmd.argv_text[:60]}: prints other processes' environment")]
+    return [fx.eff(Verb.READ, "command ps", detail=cmd.argv_text[:80])]
+
+
+def getent(cmd: Cmd) -> list[Effect]:
+    if any(w.text in ("shadow", "gshadow") for w in cmd.args):
+        cmd.stdout = Stream("secret", "/etc/shadow")
+        return [fx.eff(Verb.READ_SECRET, "password hashes", detail=cmd.argv_text[:60])]
+    return [fx.eff(Verb.READ, "command getent", detail=cmd.argv_text[:80])]
+
+
+# dc runs the rest of a line after `!` (`!<`, `!>`, `!=` are comparisons).
+_DC_SHELL = re.compile(r"!(?![<>=])([^\n]*)")
+
+
+def dc(cmd: Cmd) -> list[Effect]:
+    """dc: `!cmd` runs a shell command; a program from a file or unknown stdin is not seen."""
+    assert cmd.run_text is not None
+    o = parse(cmd.args, "ef", _L({"--expression", "--file"}))
+    texts = o.all("-e", "--expression")
+    if cmd.stdin.kind == "literal":
+        texts.append(cmd.stdin.text)
+    out: list[Effect] = []
+    for t in texts:
+        if DYN in t:
+            out.append(opaque("dc program", "dc code built from unknown values",
+                              risks=frozenset({Risk.DYNAMIC})))
+        for m in _DC_SHELL.finditer(t):
+            cmd.run_text(cmd, m.group(1), detail="dc !")
+    files = [*o.all("-f", "--file"), *(w.text for w in o.pos)]
+    if files or cmd.stdin.kind not in ("literal", "tty"):
+        out.append(opaque("dc program", "dc code from a file or stdin (it can run `!cmd`)"))
+    return out or [fx.eff(Verb.READ, "command dc")]
+
+
+def fd(cmd: Cmd) -> list[Effect]:
+    """fd -x/-X CMD…: runs CMD for each file found (like find -exec)."""
+    assert cmd.run_words is not None
+    texts = [w.text for w in cmd.args]
+    for i, t in enumerate(texts):
+        if t in ("-x", "--exec", "-X", "--exec-batch"):
+            sub = cmd.args[i + 1:]
+            stop = next((k for k, w in enumerate(sub) if w.text == ";"), len(sub))
+            words = [Word(DYN, "{}") if "{" in w.text else w for w in sub[:stop]]
+            if not any(w.dynamic for w in words):
+                words.append(Word(DYN, "{}"))
+            if words:
+                cmd.run_words(cmd, words, stdin=cmd.stdin)
+            cmd.args = cmd.args[:i]
+            break
+    return _reader("fd", 1, "etdE", _L())(cmd)
+
+
+def nmcli(cmd: Cmd) -> list[Effect]:
+    """nmcli looks unless a word changes something (`networking off`, `con down x`)."""
+    quiet = {"general", "g", "status", "device", "dev", "d", "connection", "con", "c", "show",
+             "s", "list", "l", "monitor", "m", "wifi", "radio", "r", "permissions", "logging",
+             "networking", "n", "connectivity", "help", "all", "hostname"}
+    words = [w.text for w in cmd.args if not w.text.startswith("-")]
+    if all(w in quiet for w in words):
+        return [fx.eff(Verb.READ, "command nmcli", detail=cmd.argv_text[:80])]
+    return [fx.eff(Verb.UPDATE, "network configuration", detail=cmd.argv_text[:80])]
+
+
+def fc(cmd: Cmd) -> list[Effect]:
+    """`fc -l` lists history; anything else re-runs (edited) history we cannot see."""
+    if any(w.text.startswith("-") and "l" in w.text for w in cmd.args):
+        return [fx.eff(Verb.READ, "command fc", detail="lists history")]
+    return [opaque("command fc", "fc re-runs commands from the shell history")]
+
+
+def opener(cmd: Cmd) -> list[Effect]:
+    """open/xdg-open hand a file or URL to whatever program is registered for it."""
+    return [fx.eff(Verb.EXECUTE, f"command {cmd.name}", detail=cmd.argv_text[:80])]
+
+
 HANDLERS: dict[str, Handler] = {n: _reader(n, *spec) for n, spec in READERS.items()}
+for _n in {*READER_RUNS, *READER_WRITES, *READER_CHANGES, *READER_INPLACE}:
+    if _n in HANDLERS:
+        HANDLERS[_n] = _reader_plus(_n, HANDLERS[_n])
+HANDLERS.update({"split": split, "csplit": split, "ps": ps, "getent": getent, "dc": dc,
+                 "fd": fd, "nmcli": nmcli, "fc": fc, "open": opener, "xdg-open": opener})
 HANDLERS.update({n: secret_printer for n in SECRET_PRINTERS})
 HANDLERS.update({n: awk for n in ("awk", "gawk", "mawk", "nawk")})
 HANDLERS["printenv"] = printenv

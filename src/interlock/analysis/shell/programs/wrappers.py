@@ -375,7 +375,23 @@ def at(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.UPDATE, "at queue", detail=f"{cmd.name}: runs commands later")]
 
 
+def coproc(cmd: Cmd) -> list[Effect]:
+    """`coproc CMD…` runs CMD in the background; `coproc NAME { …; }` runs the group (the
+    parser sees `NAME { first command` as words, so the brace and name are dropped)."""
+    assert cmd.run_words is not None
+    words = list(cmd.args)
+    if len(words) > 1 and words[1].text in ("{", "("):
+        words = words[1:]
+    if words and words[0].text in ("{", "("):
+        words = words[1:]
+    if not words:
+        return [opaque("command coproc", "coproc without a command")]
+    cmd.run_words(cmd, words)
+    return []
+
+
 HANDLERS: dict[str, Handler] = {name: wrapper(spec) for name, spec in WRAPPERS.items()}
+HANDLERS["coproc"] = coproc
 HANDLERS.update({"tmux": tmux, "screen": screen, "at": at, "batch": at, "atq": at, "atrm": at})
 HANDLERS["busybox"] = busybox
 HANDLERS["toybox"] = busybox

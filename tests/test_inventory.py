@@ -466,3 +466,21 @@ def test_decider_rereads_implicit_targets(tmp_path: Path, monkeypatch) -> None:
     kubeconfig(cfg, "prod-eu")
     got = d.decide(action)
     assert (got.decision, got.environment) == ("require_approval", "production")
+
+
+def test_any_match_is_the_first_matching_pattern_of_a_table() -> None:
+    # any_match runs a whole table as one regex; it must name the pattern a loop would.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    parts = st.sampled_from(["a", "b", "/", "*", "**", "?", "[ab]", "[!a]", ".", "x/**"])
+    pattern = st.lists(parts, min_size=1, max_size=6).map("".join)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pattern, min_size=1, max_size=8),
+           st.text(alphabet="ab/.x", max_size=10))
+    def check(patterns: list[str], value: str) -> None:
+        loop = next((p for p in patterns if glob_match(p, value)), None)
+        assert any_match(tuple(patterns), value) == loop
+
+    check()

@@ -48,9 +48,24 @@ def glob_match(pattern: str, value: str) -> bool:
     return compile_glob(pattern).match(value) is not None
 
 
+@lru_cache(maxsize=1024)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    # One regex for a whole table: the C matcher tries the branches in order, so the first
+    # branch that matches is the first pattern, as a loop over the patterns would find.
+    return re.compile("|".join(f"(?P<g{i}>{compile_glob(p).pattern})"
+                               for i, p in enumerate(patterns)), re.DOTALL)
+
+
 def any_match(patterns: tuple[str, ...] | list[str], value: str) -> str | None:
     """The first pattern that matches `value`, or None."""
-    for p in patterns:
-        if compile_glob(p).match(value) is not None:
-            return p
-    return None
+    if not patterns:
+        return None
+    key = patterns if isinstance(patterns, tuple) else tuple(patterns)
+    try:
+        rx = _alternation(key)
+    except (re.error, RecursionError, OverflowError):  # pathological table: one at a time
+        return next((p for p in key if compile_glob(p).match(value) is not None), None)
+    m = rx.match(value)
+    if m is None:
+        return None
+    return key[int(m.lastgroup[1:])] if m.lastgroup else None

@@ -220,3 +220,28 @@ def test_git_output_option_writes_that_file():
 def test_served_directory_is_the_secret_read():
     r = _decide(PROD, "python3 -m http.server --directory /home/u")
     assert any(e["verb"] == "read_secret" and e["resource"] == "path /home/u" for e in r["effects"])
+
+
+# -- core: variables that inject code, declarations that print the environment, namerefs -----
+from interlock.pipeline import Decider as _D  # noqa: E402
+
+_PROD_CORE = _D(None, None, None, environ={"HOME": "/home/u"})
+_SAND_CORE = _D(None, None, "sandbox", environ={"HOME": "/home/u"})
+
+
+@pytest.mark.parametrize("command,prod,sandbox", [
+    ("LD_PRELOAD=/tmp/evil.so ls", "require_approval", "allow"),
+    ("export LD_PRELOAD=/tmp/e.so; ls", "require_approval", "allow"),
+    ("NODE_OPTIONS='--require /tmp/x.js' node app.js", "require_approval", "allow"),
+    ("BASH_FUNC_ls%%='() { rm -rf ~; }' ls", "deny", "deny"),  # not an assignment in bash
+    ("declare -p", "require_approval", "require_approval"),        # prints secrets
+    ("export -p", "require_approval", "require_approval"),
+    ("typeset -p", "require_approval", "require_approval"),
+    ("declare -n r=x; x=rm; $r -rf /", "deny", "deny"),
+    ("LANG=C ls", "allow", "allow"),
+    ("export FOO=1", "allow", "allow"),
+])
+def test_core_injection_and_environment(command: str, prod: str, sandbox: str) -> None:
+    for decider, want in ((_PROD_CORE, prod), (_SAND_CORE, sandbox)):
+        got = decider.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/p"}})
+        assert got.decision == want, (command, want, got.to_json()["effects"])

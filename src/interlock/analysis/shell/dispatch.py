@@ -6,6 +6,7 @@ import posixpath
 from typing import Any
 
 from ...effects import Effect, Risk, Scope, Target, Verb, opaque
+from ...enforce.broker.envvars import injects_code  # a data table, no imports
 from ...errors import InputError
 from . import fx
 from .model import MAX_EFFECTS, TTY, UNKNOWN, Cmd, Ctx, Stream, Word
@@ -58,9 +59,23 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
         effects.append(fx.eff(Verb.EXECUTE, f"command {name}",
                               detail=f"`{name}` is looked up in a PATH this line changed "
                                      f"({hijack[:80]}): it may not be the program it names"))
+    injected = _injected(name, ctx, assigns)
+    if injected:
+        effects.append(fx.eff(Verb.EXECUTE, f"command {name}",
+                              detail=f"runs with {', '.join(injected)} set on this line: "
+                                     "code other than the command may run in it"))
     _post(cmd, effects, nested=len(ctx.line.effects) > mark)
     ctx.emit(effects)
     return cmd.stdout
+
+
+def _injected(name: str, ctx: Ctx, assigns: dict[str, str]) -> list[str]:
+    """Variables this line set that load extra code into the program it starts (LD_PRELOAD,
+    NODE_OPTIONS, BASH_FUNC_*, …; the broker's table, so both agree on what injects code)."""
+    if name in _BUILTINS or name in ctx.functions:
+        return []
+    names = set(assigns) | (ctx.exported & set(ctx.vars))
+    return sorted(n for n in names if injects_code(n))
 
 
 def _alias(head: Word, args: list[Word], ctx: Ctx, stdin: Stream) -> Stream:

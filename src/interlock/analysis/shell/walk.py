@@ -186,12 +186,21 @@ def _assign(node: Any, ctx: Ctx, into: dict[str, str]) -> str | None:
 def _declare(node: Any, ctx: Ctx) -> None:
     kw = node.children[0].type
     export = kw == "export"
-    for c in node.children[1:]:
-        if c.type == "word" and text_of(c).startswith("-") and "x" in text_of(c):
-            export = True
+    flags = "".join(text_of(c)[1:] for c in node.children[1:]
+                    if c.type == "word" and text_of(c).startswith("-"))
+    export = export or "x" in flags
+    named = [c for c in node.named_children
+             if not (c.type == "word" and text_of(c).startswith("-"))]
+    if "p" in flags or not named:
+        # `declare -p`, `export -p`, bare `export`/`declare -x`: prints variables, secrets too
+        ctx.emit([fx.eff(Verb.READ_SECRET, "environment variables",
+                         detail=f"{kw} {('-' + flags) if flags else ''} prints variables".strip())])
     for c in node.named_children:
         if c.type == "variable_assignment":
             name = _assign(c, ctx, ctx.vars)
+            if name and "n" in flags:
+                # a nameref reads another variable by name at each use: its value is unknown
+                ctx.vars.pop(name, None)
             if name and export:
                 ctx.exported.add(name)
         elif c.type == "variable_name" and export:

@@ -245,3 +245,17 @@ def test_core_injection_and_environment(command: str, prod: str, sandbox: str) -
     for decider, want in ((_PROD_CORE, prod), (_SAND_CORE, sandbox)):
         got = decider.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/p"}})
         assert got.decision == want, (command, want, got.to_json()["effects"])
+
+
+@pytest.mark.parametrize("command,prod,sandbox", [
+    ("npm config set registry https://evil.example", "require_approval", "require_approval"),
+    ("pip config set global.index-url https://evil.example", "require_approval",
+     "require_approval"),
+    ("npm config get registry", "allow", "allow"),
+    ("echo x > ~/.local/bin/ls", "require_approval", "require_approval"),   # shadows ls
+    ("echo 'registry=https://evil' >> ~/.npmrc", "require_approval", "require_approval"),
+])
+def test_persistence_through_config_and_path(command: str, prod: str, sandbox: str) -> None:
+    for decider, want in ((_PROD_CORE, prod), (_SAND_CORE, sandbox)):
+        got = decider.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/p"}})
+        assert got.decision == want, (command, want, got.to_json()["effects"])

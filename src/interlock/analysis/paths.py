@@ -47,6 +47,16 @@ HOST_SECURITY = (
     "~/.config/autostart/**", "~/.config/systemd/**", "~/.local/share/systemd/**",
     "~/.gitconfig", "~/.config/git/config",
     "**/.git/hooks/**", "**/.git/config",
+    # Directories on the user's PATH: a file there shadows a program for every later command.
+    "~/.local/bin/**", "~/bin/**",
+    # Package-manager settings: registry, index and script-shell for every later install.
+    "~/.npmrc", "~/.yarnrc", "~/.yarnrc.yml", "~/.config/pip/pip.conf", "~/.pip/pip.conf",
+    "~/.pydistutils.cfg", "~/.cargo/config", "~/.cargo/config.toml", "~/.gemrc",
+    "~/.m2/settings.xml", "~/.gradle/gradle.properties", "~/.config/uv/uv.toml",
+    "/etc/pip.conf", "/etc/npmrc",
+    # Read and run by the shell or editor on their own: direnv on cd, ~/.inputrc, ~/.vimrc.
+    "~/.config/direnv/**", "~/.inputrc", "~/.vimrc", "~/.config/nvim/**", "~/.emacs",
+    "~/.emacs.d/init.el", "~/.tmux.conf", "~/.screenrc",
     "/etc/profile", "/etc/profile.d/**", "/etc/bash.bashrc", "/etc/bashrc", "/etc/zsh/**",
     "/etc/zshrc", "/etc/environment", "/etc/ld.so.preload", "/etc/ld.so.conf*",
     "/etc/sudoers", "/etc/sudoers.d/**", "/etc/doas.conf",

@@ -38,6 +38,7 @@ _FLAG_SUBS = {"-i": Verb.EXECUTE, "-r": Verb.DELETE, "-P": Verb.DELETE, "-e": Ve
               "-Syu": Verb.EXECUTE, "--install": Verb.EXECUTE, "--remove": Verb.DELETE,
               "--purge": Verb.DELETE}
 _SELF = {"interlock", "interlock-guard"}
+_CONFIG_WRITES = frozenset({"set", "delete", "rm", "unset", "edit", "add", "fix"})
 
 
 # Runner options that take a value; those that fetch some other package or registry (then
@@ -136,6 +137,12 @@ def package(cmd: Cmd) -> list[Effect]:
         verb = Verb.READ  # `cargo --version`
     if verb is None:
         return [opaque(f"{name} {sub}", f"{name} {sub}: unknown subcommand")]
+    if sub == "config" and len(pos) > 1 and pos[1] in _CONFIG_WRITES:
+        # `npm config set registry …`, `pip config set global.index-url …`: every later
+        # install trusts that registry or runs that script-shell
+        return [fx.eff(Verb.UPDATE, f"{name} configuration", risks=(Risk.HOST_SECURITY,),
+                       detail=f"{name} config {pos[1]}: changes where packages come from "
+                              "and what runs at install time")]
     touched = {p.split("==")[0].split(">")[0].split("<")[0].split("[")[0].lower() for p in pkgs}
     risks = (Risk.TAMPER,) if touched & _SELF and verb is not Verb.READ else ()
     what = " ".join(pkgs[:4]) or ("project dependencies" if verb is Verb.EXECUTE else "")

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import parse
-from ..model import Cmd, Word
+from ..model import DYN, Cmd, Word
 from . import Handler
 
 # Operation-name prefix → verb (longest prefix wins; checked in order).
@@ -58,7 +61,9 @@ _AWS_ARGS = frozenset({"--profile", "--region", "--output", "--endpoint-url", "-
                        "--acl", "--storage-class", "--db-instance-identifier", "--table-name",
                        "--instance-ids", "--function-name", "--stack-name", "--secret-id",
                        "--name", "--cluster", "--role-name", "--user-name", "--policy-arn",
-                       "--cli-binary-format", "--payload", "--sse"})
+                       "--cli-binary-format", "--payload", "--sse", "--document-name",
+                       "--parameters", "--targets", "--target", "--command", "--task",
+                       "--container"})
 
 
 def _op_verb(op: str) -> Verb | None:
@@ -78,6 +83,8 @@ def aws(cmd: Cmd) -> list[Effect]:
     if not pos:
         return [fx.eff(Verb.READ, "command aws", tuple(targets))]
     svc, op = pos[0], (pos[1] if len(pos) > 1 else "")
+    if (svc, op) in AWS_REMOTE_RUN:
+        return AWS_REMOTE_RUN[(svc, op)](cmd, o, tuple(targets), f"aws {svc} {op}{rd}")
     if svc == "s3":
         return _s3(o, pos, targets, rd, cmd)
     if svc == "configure":
@@ -120,6 +127,116 @@ def aws(cmd: Cmd) -> list[Effect]:
             risks.append(Risk.MASS_DESTRUCTION)
     return [fx.eff(verb, resource, tuple(targets), detail=detail, risks=tuple(dict.fromkeys(risks)),
                    scope=scope, stateful=stateful)]
+
+
+# Documents whose `commands` parameter is a shell script the instance runs as root.
+SSM_SHELL_DOCS = {"AWS-RunShellScript"}
+SSM_INTERACTIVE_DOCS = {"AWS-StartInteractiveCommand", "AWS-StartNonInteractiveCommand"}
+_SHORTHAND_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^,\]]+)')
+
+
+def _shorthand_list(value: str) -> list[str]:
+    """`[a,"b c"]` or `a` (the AWS CLI shorthand for a list of strings) → its items."""
+    value = value.strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    return [m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None
+            else m.group(3).strip() for m in _SHORTHAND_ITEM.finditer(value)]
+
+
+def _ssm_commands(values: list[str], key: str) -> list[str] | None:
+    """The script lines in `--parameters` (JSON or shorthand); None when not readable here
+    (file://, a URL, a dynamic value, malformed JSON)."""
+    lines: list[str] = []
+    for v in values:
+        if DYN in v or v.startswith(("file://", "fileb://", "http://", "https://")):
+            return None
+        if v.lstrip().startswith("{"):
+            try:
+                data = json.loads(v)
+            except ValueError:
+                return None
+            items = data.get(key, []) if isinstance(data, dict) else None
+            if not isinstance(items, list) and not isinstance(items, str):
+                return None
+            lines += [items] if isinstance(items, str) else [str(i) for i in items]
+            continue
+        # shorthand: key=[…] or key=value, possibly after other `k=v,` pairs
+        m = re.search(rf"(?:^|,){re.escape(key)}=(\[[^\]]*\]|\"[^\"]*\"|[^,]*)", v)
+        if m:
+            lines += _shorthand_list(m.group(1))
+    return lines
+
+
+def _ssm_hosts(o: object) -> tuple[Target, ...]:
+    """The instances a command goes to: --instance-ids, --targets Key=InstanceIds, --target."""
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    ids = list(o.all("--instance-ids", "--target"))
+    for t in o.all("--targets"):
+        m = re.match(r"Key=InstanceIds,Values=(.*)", t)
+        if not m:  # tags, resource groups: which instances is only known to AWS
+            return (Target.unknown("host", f"SSM targets {t!r} select instances by tag"),)
+        ids += m.group(1).split(",")
+    hosts = tuple(Target("host", i) for i in ids if i and DYN not in i and i != "*")
+    if not hosts or len(hosts) < len(ids):
+        hosts += (Target.unknown("host", "SSM instances not known"),)
+    return hosts
+
+
+def _ssm_send(cmd: Cmd, o: object, targets: tuple[Target, ...], d: str) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    from .kube import run_remote
+
+    doc = o.get("--document-name") or ""
+    tg = targets + _ssm_hosts(o)
+    where = f"aws ssm instances {' '.join(t.value for t in tg if t.kind == 'host' and t.value) or '*'}"
+    if doc not in SSM_SHELL_DOCS:  # other documents do what their content says, unseen here
+        return [opaque(where, f"{d}: document {doc or '(none)'} runs on the instances", tg)]
+    if o.has("--cli-input-json"):
+        return [opaque(where, f"{d}: --cli-input-json can carry the commands", tg)]
+    lines = _ssm_commands(o.all("--parameters"), "commands")
+    return run_remote(cmd, where, tg, f"{d} {doc}",
+                      text="\n".join(lines) if lines else None)
+
+
+def _ssm_session(cmd: Cmd, o: object, targets: tuple[Target, ...], d: str) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    from .kube import run_remote
+
+    doc = o.get("--document-name") or ""
+    tg = targets + _ssm_hosts(o)
+    where = f"aws ssm session {o.get('--target') or '*'}"
+    if doc.startswith("AWS-StartPortForwarding"):  # a tunnel, nothing runs there
+        return [fx.eff(Verb.UPDATE, where, tg, detail=f"{d} {doc} (port forwarding)")]
+    if doc in SSM_INTERACTIVE_DOCS:
+        lines = _ssm_commands(o.all("--parameters"), "command")
+        return run_remote(cmd, where, tg, f"{d} {doc}", text="\n".join(lines) if lines else None)
+    if doc:
+        return [opaque(where, f"{d}: session document {doc}", tg)]
+    return [fx.eff(Verb.EXECUTE, where, tg, detail=f"{d} (interactive shell on the instance)")]
+
+
+def _ecs_exec(cmd: Cmd, o: object, targets: tuple[Target, ...], d: str) -> list[Effect]:
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    from .kube import run_remote
+
+    cluster = o.get("--cluster")
+    tg = targets + ((Target("host", cluster),) if cluster and DYN not in cluster
+                    else (Target.unknown("host", "ECS cluster not known"),))
+    where = f"aws ecs task {cluster or 'default'}/{o.get('--task') or '*'}"
+    return run_remote(cmd, where, tg, d, text=o.get("--command"))
+
+
+AWS_REMOTE_RUN = {("ssm", "send-command"): _ssm_send, ("ssm", "start-session"): _ssm_session,
+                  ("ecs", "execute-command"): _ecs_exec}
 
 
 def _bucket(url: str) -> tuple[str, str] | None:
@@ -187,10 +304,14 @@ def gcloud(cmd: Cmd) -> list[Effect]:
     o = parse(cmd.args, "", frozenset({"--project", "--region", "--zone", "--format",
                                        "--account", "--configuration", "--filter", "--limit",
                                        "--impersonate-service-account", "--member", "--role",
-                                       "--image", "--machine-type", "--cluster", "--location"}))
+                                       "--image", "--machine-type", "--cluster", "--location",
+                                       "--command", "--ssh-flag", "--ssh-key-file",
+                                       "--container", "--worker"}))
     project = o.get("--project") or cmd.var("CLOUDSDK_CORE_PROJECT")
     targets = (Target("gcp_project", project),)
     pos = [w.text for w in o.pos]
+    if "ssh" in pos[:4] and pos[0] in ("compute", "alpha", "beta", "cloud-shell"):
+        return _gcloud_ssh(cmd, o, pos, targets)
     verb, vi = None, -1
     for i, p in enumerate(pos):
         v = _op_verb(p)
@@ -228,6 +349,42 @@ def gcloud(cmd: Cmd) -> list[Effect]:
         targets = (Target("gcp_project", name),)
     return [fx.eff(verb, res, targets, detail=detail, risks=tuple(risks), scope=scope,
                    stateful=stateful)]
+
+
+def _gcloud_ssh(cmd: Cmd, o: object, pos: list[str],
+                targets: tuple[Target, ...]) -> list[Effect]:
+    """`gcloud compute ssh [USER@]VM --command C` or `-- C`: ssh to the VM (see network.ssh)."""
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    from .kube import run_remote
+
+    texts = [w.text for w in cmd.args]
+    after = cmd.args[texts.index("--") + 1 :] if "--" in texts else []
+    i = pos.index("ssh")
+    vm = pos[i + 1].split("@")[-1] if len(pos) > i + 1 and pos[i + 1] != (
+        after[0].text if after else None) else None
+    if pos[0] == "cloud-shell" or "cloud-shell" in pos[:2]:
+        vm = "cloud-shell"
+    tg = targets + ((Target("host", vm),) if vm and DYN not in vm
+                    else (Target.unknown("host", "VM name not known"),))
+    d = f"gcloud {' '.join(pos[: i + 1])}"
+    where = f"gcp vm {vm or '*'}"
+    local = []
+    for flag in o.all("--ssh-flag"):  # `-o ProxyCommand=…` runs here, not on the VM
+        from .network import ssh_local_commands
+
+        parts = flag.split(None, 1)
+        if parts[:1] == ["-o"] and len(parts) == 2:
+            local += ssh_local_commands(cmd, [parts[1]], [])
+        elif flag.startswith("-o"):
+            local += ssh_local_commands(cmd, [flag[2:].lstrip("= ")], [])
+    command = o.get("--command")
+    if command is not None:
+        return local + run_remote(cmd, where, tg, d, text=command)
+    if after:
+        return local + run_remote(cmd, where, tg, d, text=" ".join(w.text for w in after))
+    return local + [opaque(where, f"{d}: interactive session without a command", tg)]
 
 
 # gcloud storage works like gsutil: unix-style verbs on gs:// URLs.
@@ -276,20 +433,28 @@ def _gcloud_storage(o: object, pos: list[str], targets: tuple[Target, ...],
     return out + [fx.eff(verb, res, tg, detail=d)]
 
 
+# Command-group names that look like operations (`az vm run-command list`).
+AZ_GROUP_WORDS = {"run-command"}
+
+
 def az(cmd: Cmd) -> list[Effect]:
     o = parse(cmd.args, "gn", frozenset({"--resource-group", "--name", "--subscription",
                                          "--output", "--query", "--location", "--vault-name",
-                                         "--assignee", "--role", "--scope"}))
+                                         "--assignee", "--role", "--scope", "--vm-name",
+                                         "--command-id", "--instance-id", "--vmss-name"}))
     pos = [w.text for w in o.pos]
     sub = o.get("--subscription")
     rg = o.get("-g", "--resource-group")
     if pos[:1] == ["group"] and not rg:
         rg = o.get("-n", "--name")
     targets = (Target("resource_group", rg),) if rg else (Target("resource_group", None),)
+    if pos[:2] in (["vm", "run-command"], ["vmss", "run-command"]) and pos[2:3] in (
+            ["invoke"], ["create"], ["update"]):
+        return _az_run_command(cmd, o, pos, targets)
     verb, vi = None, -1
     for i, p in enumerate(pos):
         v = _op_verb(p)
-        if v is not None and i > 0:
+        if v is not None and i > 0 and p not in AZ_GROUP_WORDS:
             verb, vi = v, i
             break
     group = " ".join(pos[: max(vi, 1)])
@@ -317,6 +482,55 @@ def az(cmd: Cmd) -> list[Effect]:
         scope, stateful = Scope.ALL, True
     return [fx.eff(verb, res, targets, detail=detail, risks=tuple(risks), scope=scope,
                    stateful=stateful)]
+
+
+# Values of az options that take several words (`--scripts "a" "b"`).
+def _az_values(cmd: Cmd, *names: str) -> list[str] | None:
+    """The words after the last of `names` up to the next option; None when absent."""
+    texts = [w.text for w in cmd.args]
+    idx = [i for i, t in enumerate(texts) if t in names or t.split("=", 1)[0] in names]
+    if not idx:
+        return None
+    i = idx[-1]
+    if "=" in texts[i]:
+        return [texts[i].split("=", 1)[1]]
+    out: list[str] = []
+    for t in texts[i + 1 :]:
+        if t.startswith("--") or t.startswith("-") and len(t) == 2:
+            break
+        out.append(t)
+    return out
+
+
+AZ_SHELL_COMMAND_IDS = {"RunShellScript"}
+
+
+def _az_run_command(cmd: Cmd, o: object, pos: list[str],
+                    targets: tuple[Target, ...]) -> list[Effect]:
+    """`az vm run-command invoke/create`: the script runs as root on the VM."""
+    from ..argv import Opts
+
+    assert isinstance(o, Opts)
+    from .kube import run_remote
+
+    vm = (_az_values(cmd, "--vm-name") or [None])[0] if pos[2] != "invoke" else \
+        o.get("-n", "--name")
+    if pos[0] == "vmss":
+        vm = o.get("-n", "--name", "--vmss-name")
+    tg = targets + ((Target("host", vm),) if vm and DYN not in vm
+                    else (Target.unknown("host", "VM name not known"),))
+    d = f"az {' '.join(pos[:3])}"
+    where = f"azure vm {vm or '*'}"
+    cid = (_az_values(cmd, "--command-id") or [""])[0]
+    script = _az_values(cmd, "--scripts", "--script")
+    if pos[2] == "invoke" and cid not in AZ_SHELL_COMMAND_IDS:
+        return [opaque(where, f"{d}: command {cid or '(none)'} runs on the VM", tg)]
+    if pos[2] != "invoke" and _az_values(cmd, "--script-uri") is not None:
+        return [opaque(where, f"{d}: script from a URI", tg)]
+    if not script or any(t.startswith("@") for t in script):  # @file: read by az, not seen here
+        return run_remote(cmd, where, tg, d) if script or pos[2] != "update" else [
+            fx.eff(Verb.UPDATE, where, tg, detail=d)]
+    return run_remote(cmd, where, tg, d, text="\n".join(script))
 
 
 HANDLERS: dict[str, Handler] = {"aws": aws, "gcloud": gcloud, "az": az}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import Opts, parse
-from ..model import Cmd, Word
+from ..model import DYN, Cmd, Word
 from .network import url_host
 from . import Handler
 
@@ -25,7 +27,8 @@ _ARGS = ("nlocfpLs", frozenset({"--context", "--namespace", "--kubeconfig", "--s
                                "--grace-period", "--timeout", "--type", "--from-literal",
                                "--image", "--replicas", "--patch", "--for", "--sort-by",
                                "--template", "--cascade", "--kustomize", "-k", "--tail",
-                               "--since", "--pod-running-timeout", "--request-timeout"}))
+                               "--since", "--pod-running-timeout", "--request-timeout",
+                               "--profile", "--overrides", "--target", "--copy-to", "--env"}))
 SECRET_KINDS = {"secret", "secrets", "secret/"}
 STATEFUL_KINDS = {"namespace", "namespaces", "ns", "pv", "pvc", "persistentvolume",
                   "persistentvolumeclaim", "persistentvolumes", "persistentvolumeclaims",
@@ -67,6 +70,8 @@ def kubectl(cmd: Cmd) -> list[Effect]:
     sub, rest = pos[0], pos[1:]
     if sub == "exec":
         return _exec(cmd, targets)
+    if sub in ("run", "debug"):
+        return _run_or_debug(cmd, o, sub, targets)
     verb = KUBECTL_VERBS.get(sub)
     kind = rest[0].lower() if rest else ""
     names = rest[1:]
@@ -131,20 +136,104 @@ def kubectl(cmd: Cmd) -> list[Effect]:
                    scope=scope, stateful=stateful)]
 
 
-def _exec(cmd: Cmd, targets: tuple[Target, ...]) -> list[Effect]:
-    assert cmd.run_words is not None
-    texts = [w.text for w in cmd.args]
-    if "--" not in texts:
-        return [opaque("k8s exec", "kubectl exec without `--` command", targets)]
-    i = texts.index("--")
-    words = cmd.args[i + 1 :]
-    pod = next((w.text for w in cmd.args[:i] if not w.text.startswith("-") and w.text != "exec"), "pod")
+def run_remote(cmd: Cmd, where: str, targets: tuple[Target, ...], detail: str, *,
+               text: str | None = None, words: list[Word] | None = None) -> list[Effect]:
+    """A literal script another machine runs (ssh-like: kubectl exec, SSM, az run-command):
+    its effects are analysed as shell and land on `targets`, plus one execute of `where`.
+    Neither text nor words: the script cannot be read here (a file, a URL) → opaque."""
+    if text is None and words is None:
+        return [opaque(where, f"{detail}: the script is not visible here", targets)]
     inner = cmd.ctx.child(extra=cmd.ctx.extra + targets, cwd=None, vars={}, exported=set(),
                           functions={})
+    if words is not None:
+        assert cmd.run_words is not None
+        cmd.run_words(cmd, words, ctx=inner)
+    else:
+        assert cmd.run_text is not None and text is not None
+        cmd.run_text(cmd, text, ctx=inner, detail=detail)
+    return [fx.eff(Verb.EXECUTE, where, targets, detail=detail)]
+
+
+def _after_dashdash(cmd: Cmd) -> list[Word] | None:
+    texts = [w.text for w in cmd.args]
+    return cmd.args[texts.index("--") + 1 :] if "--" in texts else None
+
+
+def _exec(cmd: Cmd, targets: tuple[Target, ...]) -> list[Effect]:
+    words = _after_dashdash(cmd)
+    if words is None:
+        return [opaque("k8s exec", "kubectl exec without `--` command", targets)]
+    i = len(cmd.args) - len(words) - 1
+    pod = next((w.text for w in cmd.args[:i] if not w.text.startswith("-") and w.text != "exec"), "pod")
     if not words:
         return [opaque(f"k8s pod {pod}", "kubectl exec without a command", targets)]
-    cmd.run_words(cmd, words, ctx=inner)
-    return [fx.eff(Verb.EXECUTE, f"k8s pod {pod}", targets, detail="kubectl exec")]
+    return run_remote(cmd, f"k8s pod {pod}", targets, "kubectl exec", words=words)
+
+
+# Pod spec fields that hand the pod the node: its processes, network, IPC or filesystem.
+_HOST_SPEC = ("hostPID", "hostNetwork", "hostIPC")
+_HOST_CAPS = {"SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_ADMIN", "ALL", "DAC_READ_SEARCH"}
+
+
+def _host_exposure(spec: object) -> list[str]:
+    """What in an --overrides pod spec gives the container the node (walks the whole JSON)."""
+    why: list[str] = []
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if k in _HOST_SPEC and v is True or k == "privileged" and v is True or (
+                    k == "allowPrivilegeEscalation" and v is True):
+                why.append(f"{k}: true")
+            elif k == "hostPath":
+                why.append("hostPath volume")
+            elif k == "add" and isinstance(v, list) and _HOST_CAPS & {str(c).upper() for c in v}:
+                why.append("capabilities " + ",".join(map(str, v)))
+            else:
+                why.extend(_host_exposure(v))
+    elif isinstance(spec, list):
+        for v in spec:
+            why.extend(_host_exposure(v))
+    return why
+
+
+def _run_or_debug(cmd: Cmd, o: Opts, sub: str, targets: tuple[Target, ...]) -> list[Effect]:
+    """`kubectl run` / `kubectl debug`: a new pod (or a node's root) runs the command after `--`.
+    Node debug pods and privileged/host* overrides own the node: host security everywhere."""
+    words = _after_dashdash(cmd)
+    pos = [w.text for w in o.pos][1:]
+    if words is not None:
+        pos = pos[: max(len(pos) - len(words), 0)]
+    name = pos[0] if pos else "*"
+    ns = o.get("-n", "--namespace")
+    risks: list[Risk] = []
+    why: list[str] = []
+    where_t = targets
+    if sub == "debug" and name.startswith(("node/", "nodes/")):
+        node = name.partition("/")[2]
+        why.append("node debug pod: the node's root filesystem at /host, host namespaces")
+        where_t = targets + (Target("host", node) if node and DYN not in node
+                             else Target.unknown("host", "node name not known"),)
+        if words and len(words) > 2 and words[0].text == "chroot" and words[1].text in (
+                "/host", "/host/"):
+            words = words[2:]  # chroot /host: the rest runs against the node's own `/`
+        resource = f"k8s/node/{node}"
+    else:
+        resource = f"k8s/{ns + '/' if ns else ''}pod/{name}"
+    if (o.get("--profile") or "") in ("sysadmin", "netadmin") or o.has("--privileged"):
+        why.append(f"--profile {o.get('--profile')}" if o.get("--profile") else "--privileged")
+    overrides = o.get("--overrides")
+    if overrides is not None:
+        try:
+            why.extend(_host_exposure(json.loads(overrides)))
+        except ValueError:
+            why.append("--overrides not readable")
+    if why:
+        risks.append(Risk.HOST_SECURITY)
+    detail = f"kubectl {sub}" + (f" (gives the pod the node: {', '.join(why)[:120]})" if why else "")
+    out = [fx.eff(Verb.CREATE if sub == "run" else Verb.UPDATE, resource, where_t,
+                  detail=detail, risks=tuple(risks))]
+    if words:
+        out += run_remote(cmd, resource, where_t, f"kubectl {sub}", words=words)
+    return out
 
 
 HELM_VERBS: dict[str, Verb] = {
@@ -155,6 +244,9 @@ HELM_VERBS: dict[str, Verb] = {
     "repo": Verb.UPDATE, "dependency": Verb.UPDATE, "plugin": Verb.EXECUTE, "test": Verb.EXECUTE,
     "package": Verb.CREATE, "push": Verb.UPDATE, "pull": Verb.READ, "registry": Verb.UPDATE,
 }
+
+
+HELM_SECRET_GETS = {"values", "all", "manifest"}
 
 
 def helm(cmd: Cmd) -> list[Effect]:
@@ -178,6 +270,11 @@ def helm(cmd: Cmd) -> list[Effect]:
         cmd.run_words(cmd, [Word(renderer), *(Word(a) for a in o.all("--post-renderer-args"))])
     ns = o.get("-n", "--namespace")
     res = f"helm release {ns + '/' if ns else ''}{release}"
+    if sub == "get" and pos[1:2] and pos[1] in HELM_SECRET_GETS:
+        # release values (and manifests with their Secret objects) often hold credentials
+        name = pos[2] if len(pos) > 2 else "*"
+        return [fx.eff(Verb.READ_SECRET, f"helm release {ns + '/' if ns else ''}{name}", targets,
+                       detail=f"helm get {pos[1]}")]
     return [fx.eff(verb, res, targets, detail=f"helm {sub}",
                    stateful=verb is Verb.DELETE, scope=Scope.MANY if verb is Verb.DELETE else Scope.ONE)]
 

@@ -134,6 +134,12 @@ SECRETS = (
     "~/.claude/.credentials.json", "~/.codex/auth.json", "~/.config/containers/auth.json",
     "~/.dockercfg", "~/.m2/settings-security.xml", "~/.config/doctl/config.yaml",
     "~/.fly/config.yml", "~/.config/heroku/**", "~/.local/share/com.vercel.cli/auth.json",
+    # shell and REPL histories: passwords and tokens typed on command lines and prompts
+    "~/.bash_history", "~/.zsh_history", "~/.histfile", "~/.sh_history", "~/.history",
+    "~/.local/share/fish/fish_history", "~/.psql_history", "~/.mysql_history",
+    "~/.python_history", "~/.node_repl_history", "~/.rediscli_history", "~/.lesshst",
+    "~/.sqlite_history", "~/.irb_history", "~/.dbshell", "~/.mongosh/*_history",
+    "~/.local/share/mongodb/mongosh/*_history",
     "/etc/shadow", "/etc/gshadow", "/etc/ssl/private/**", "/etc/kubernetes/**",
     "/var/lib/interlock/**", "/proc/*/environ", "/run/secrets/**", "/var/run/secrets/**",
     "**/.env", "**/.env.*", "**/*.tfstate", "**/*.tfstate.backup", "**/*.key", "**/*.p12",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import re
 import zlib
 
 from ....effects import Effect, Verb
 from .. import fx
 from ..argv import parse
-from ..model import DYN, UNKNOWN, Cmd, Stream
+from ..model import DYN, UNKNOWN, Cmd, Stream, Word
 from ..words import ansi_c
 from . import Handler
 
@@ -132,24 +133,150 @@ def gunzip_filter(cmd: Cmd) -> list[Effect]:
     return gzip_like(cmd)
 
 
+# openssl takes one-dash long options (`-out F`, `-keyout F`, `-passin file:F`), so getopt
+# spellings do not apply: these tables name them. Options whose value a later word is:
+OPENSSL_VALUED = frozenset({
+    "-in", "-out", "-keyout", "-key", "-inkey", "-signkey", "-CAkey", "-keyfile", "-sign",
+    "-prverify", "-verify", "-signature", "-dkey", "-CA", "-CAfile", "-CApath", "-CAserial",
+    "-cert", "-certfile", "-chain", "-untrusted", "-trusted", "-CRLfile", "-config", "-extfile",
+    "-rand", "-writerand", "-outdir", "-respout", "-reqout", "-passin", "-passout", "-pass",
+    "-k", "-kfile", "-K", "-iv", "-S", "-subj", "-days", "-newkey", "-pkeyopt", "-name",
+    "-nameopt", "-certopt", "-set_serial", "-extensions", "-reqexts", "-md", "-cipher",
+    "-engine", "-inform", "-outform", "-keyform", "-CAform", "-CAkeyform", "-connect",
+    "-servername", "-host", "-port", "-sigopt", "-macopt", "-kdfopt", "-peerkey", "-recip",
+    "-signer", "-from", "-to", "-caname", "-csr", "-keyalg", "-algorithm", "-addext", "-ext",
+    "-crldays", "-policy", "-iter", "-saltlen"})
+# Valued in one subcommand, a flag in another (`dgst -sign KEY`, `smime -sign -in MSG`): a
+# value only when the next word is no option.
+_OPENSSL_MAYBE_VALUED = frozenset({"-sign", "-verify"})
+# Options naming a file openssl writes.
+OPENSSL_WRITES = frozenset({"-out", "-keyout", "-writerand", "-outdir", "-respout", "-reqout",
+                            "-CAserial"})
+# Options naming a file openssl reads (a credential file by name is a secret read, as for cat).
+OPENSSL_READS = frozenset({
+    "-in", "-key", "-inkey", "-signkey", "-CAkey", "-keyfile", "-sign", "-prverify", "-dkey",
+    "-verify", "-signature", "-CA", "-CAfile", "-cert", "-certfile", "-chain", "-untrusted",
+    "-trusted", "-CRLfile", "-config", "-extfile", "-rand", "-kfile", "-peerkey", "-recip"})
+# Passphrase options: `file:PATH` reads a password file.
+OPENSSL_PASS = frozenset({"-passin", "-passout", "-pass"})
+# Subcommands that print (or copy out) the private key their `-in` names; `pkcs12 -in` is a
+# keystore. Their output is public only with these flags.
+OPENSSL_KEY_PRINTERS: dict[str, frozenset[str]] = {
+    "rsa": frozenset({"-pubout"}), "ec": frozenset({"-pubout"}), "dsa": frozenset({"-pubout"}),
+    "pkey": frozenset({"-pubout"}), "pkcs8": frozenset(), "storeutl": frozenset(),
+    "pkcs12": frozenset({"-nokeys", "-export"}),
+}
+# Subcommands that make a private key: what they write is a secret file from then on.
+OPENSSL_KEY_MAKERS = frozenset({"genrsa", "genpkey", "gendsa", "ecparam", *OPENSSL_KEY_PRINTERS})
+# Decryption: the plaintext of protected data, like `gpg -d`.
+OPENSSL_DECRYPT = {"enc": "-d", "smime": "-decrypt", "cms": "-decrypt",
+                   "pkeyutl": "-decrypt", "rsautl": "-decrypt"}
+_OPENSSL_KEYED = frozenset({"-pass", "-k", "-kfile", "-K"})
+
+
+def _openssl_opts(words: list[Word]) -> list[tuple[str, Word | None]]:
+    """(option, value) pairs; flags have no value. Operands are skipped. OpenSSL 3 also
+    takes `--opt` and `-opt=value`."""
+    out: list[tuple[str, Word | None]] = []
+    i = 0
+    while i < len(words):
+        t = words[i].text
+        i += 1
+        if not t.startswith("-") or t == "-":
+            continue
+        t = t[1:] if t.startswith("--") else t
+        name, eq, val = t.partition("=")
+        if eq and name in OPENSSL_VALUED:
+            out.append((name, Word(val, val)))
+        elif t in OPENSSL_VALUED and i < len(words) and not (
+                t in _OPENSSL_MAYBE_VALUED and words[i].text.startswith("-")):
+            out.append((t, words[i]))
+            i += 1
+        else:
+            out.append((t, None))
+    return out
+
+
+def _openssl_public_only(sub: str, flags: set[str]) -> bool:
+    """Only public parts reach the output: `-pubout`, or `-noout` without `-text`."""
+    if flags & OPENSSL_KEY_PRINTERS.get(sub, frozenset()):
+        return True
+    return "-noout" in flags and "-text" not in flags
+
+
+# `openssl aes-256-cbc -d …`: a cipher name as the subcommand is `enc` with that cipher.
+_OPENSSL_CIPHER = re.compile(r"(aes|aria|bf|blowfish|camellia|cast|chacha|des|idea|rc[245]|seed|sm4)")
+
+
+def _openssl_decrypts(sub: str, flags: set[str]) -> bool:
+    if _OPENSSL_CIPHER.match(sub):
+        return "-d" in flags
+    if sub == "enc":  # a plain `enc -d -base64` only decodes; a key or cipher decrypts
+        return "-d" in flags and bool(flags & _OPENSSL_KEYED or any(
+            f not in ("-d", "-a", "-A", "-base64", "-in", "-out", "-e") and f not in
+            OPENSSL_PASS and f not in OPENSSL_VALUED for f in flags))
+    flag = OPENSSL_DECRYPT.get(sub)
+    return flag is not None and flag in flags
+
+
+def _openssl_files(cmd: Cmd, sub: str, opts: list[tuple[str, Word | None]]) -> list[Effect]:
+    """Reads and writes of the files openssl's options name; a printed or decrypted key is
+    read_secret whatever the file is called (`openssl rsa -in server.pem`)."""
+    flags = {o for o, _ in opts}
+    forced = sub in OPENSSL_KEY_PRINTERS and not _openssl_public_only(sub, flags)
+    decrypts = _openssl_decrypts(sub, flags)
+    secret_out = (forced or decrypts or sub in OPENSSL_KEY_MAKERS) and "-pubout" not in flags
+    out: list[Effect] = []
+    for name, w in opts:
+        if w is None or not w.text:
+            continue
+        if name in OPENSSL_PASS:
+            kind, _, path = w.text.partition(":")
+            if kind == "file" and path:
+                e = fx.path_read(cmd.ctx, Word(path, path), detail="openssl passphrase file")
+                e.verb = Verb.READ_SECRET
+                out.append(e)
+        elif name in OPENSSL_READS and w.text not in ("-", "/dev/stdin"):
+            e = fx.path_read(cmd.ctx, w, detail=f"openssl {sub} {name}")
+            if (name == "-in" and (forced or decrypts)) or name == "-kfile":
+                e.verb, e.detail = Verb.READ_SECRET, (
+                    f"openssl {sub} decrypts it" if decrypts else f"openssl {sub} prints its key")
+            out.append(e)
+        if name in OPENSSL_WRITES and w.text not in ("-", "/dev/stdout", "/dev/stderr"):
+            out.append(fx.path_change(cmd.ctx, w, Verb.UPDATE, detail=f"openssl {sub} {name}"))
+            if name == "-keyout" or (name == "-out" and secret_out):
+                fx.record(cmd.ctx, w, Stream("secret", f"key written by openssl {sub}"))
+    if forced or decrypts:
+        cmd.stdout = Stream("secret", f"openssl {sub}")
+    return out
+
+
 def openssl(cmd: Cmd) -> list[Effect]:
     args = [w.text for w in cmd.args]
     sub = args[0] if args else ""
+    opts = _openssl_opts(list(cmd.args[1:]))
     if sub in ("base64", "enc") and "-d" in args and ("-a" in args or "-base64" in args
-                                                       or sub == "base64"):
+                                                       or sub == "base64") \
+            and not _openssl_decrypts(sub, {o for o, _ in opts}):
         src = cmd.stdin.literal
         if src is not None and "-in" not in args:
             dec = _decode_b64(src)
             cmd.stdout = _lit(dec) if dec is not None else UNKNOWN
         else:
             cmd.stdout = _unknown_input(cmd)
-        return [fx.eff(Verb.READ, "command openssl", detail="decodes base64")]
+        return [fx.eff(Verb.READ, "command openssl", detail="decodes base64"),
+                *_openssl_files(cmd, sub, opts)]
     if sub in ("s_client",):
         from .network import net_send
 
-        return net_send(cmd)
+        return [*net_send(cmd), *_openssl_files(cmd, sub, opts)]
     cmd.stdout = _unknown_input(cmd)
-    return [fx.eff(Verb.READ, "command openssl", detail=" ".join(args[:3]))]
+    files = _openssl_files(cmd, sub, opts)
+    if cmd.stdout.kind == "secret" and not any(e.verb is Verb.READ_SECRET for e in files):
+        # a key or plaintext from stdin or a store URI (`storeutl`), printed
+        return [fx.eff(Verb.READ_SECRET, "command openssl", detail=f"openssl {sub} prints it"),
+                *files]
+    return [fx.eff(Verb.READ, "command openssl", detail=" ".join(args[:3])), *files]
 
 
 _TR_ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "-": "-"}

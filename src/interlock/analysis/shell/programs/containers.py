@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from ...paths import _system_data, path_effect, read_effect
 from .. import fx
 from ..argv import Opts, parse
-from ..model import DYN, Cmd, Word
+from ..model import DYN, Cmd, Stream, Word
 from .network import url_host
 from . import Handler
 
@@ -25,6 +26,39 @@ DOCKER_VERBS: dict[str, Verb] = {
 }
 _GROUPS = {"container", "image", "volume", "network", "system", "builder", "buildx", "context",
            "plugin", "secret", "service", "stack", "node", "swarm", "manifest", "trust"}
+# `inspect` of these objects prints their environment, command line or stored data, where
+# credentials live (`-e DB_PASSWORD=…`, a config's Spec.Data); "" is plain `docker inspect`.
+INSPECT_SECRET_GROUPS = frozenset({"", "container", "image", "service", "config", "plugin"})
+# Subcommands whose output is the resolved configuration, secrets included (`compose config`
+# interpolates `.env`; `podman secret inspect --showsecret` prints the secret).
+SECRET_OUTPUT: dict[tuple[str, str], str] = {
+    ("compose", "config"): "", ("compose", "convert"): "", ("secret", "inspect"): "--showsecret",
+}
+# `compose config --services` and the like print names only.
+_NAMES_ONLY = frozenset({"--services", "--volumes", "--images", "--profiles", "--networks",
+                         "--hash", "-q", "--quiet"})
+# Reads that write what they read to a file an option names (`docker save -o img.tar`).
+OUTPUT_FILE = {"save": ("-o", "--output"), "export": ("-o", "--output")}
+# Valued options of reads, so the object is told from an option's value.
+_OBJ_AFTER: dict[str, tuple[str, frozenset[str]]] = {
+    "inspect": ("f", frozenset({"--format", "--type"})),
+    "save": ("o", frozenset({"--output", "--platform"})), "export": ("o", frozenset({"--output"})),
+    "logs": ("n", frozenset({"--tail", "--since", "--until"})),
+}
+# A `--format` template that names one of these (or the whole object, `.`) prints them.
+_SECRET_FIELDS = re.compile(r"""[."'](env|config|containerconfig|args|cmd|entrypoint|spec|"""
+                            r"settings|data|labels|healthcheck|onbuild|secretbytes)\b|\$|"
+                            r"(?:^|[\s({|])\.(?:$|[\s)}|])", re.IGNORECASE)
+
+
+def _inspect_is_secret(args: list[Word]) -> bool:
+    """`docker inspect X` prints X's Env; a literal `-f '{{.State.Status}}'` naming no such
+    field prints only what it names."""
+    o = parse(args, "f", frozenset({"--format", "--type"}))
+    fmt = o.get("-f", "--format")
+    return fmt is None or DYN in fmt or fmt in ("json", "table") or bool(_SECRET_FIELDS.search(fmt))
+
+
 # `docker run` / `create` options that take a value (the image is the first operand after them).
 RUN_SHORT = "aceHhlmpuvw"
 RUN_LONG = frozenset({
@@ -239,8 +273,31 @@ def docker(cmd: Cmd) -> list[Effect]:
             inside = []  # the command runs later, on `docker start`; the mounts already say it
         o = parse(args, RUN_SHORT, RUN_LONG, stop_at_operand=True)
         obj = o.rest[0].show if o.rest else obj
+    if sub in _OBJ_AFTER:
+        pos = parse(args, *_OBJ_AFTER[sub]).pos
+        obj = pos[0].show if pos else obj
+    if verb is Verb.READ and _prints_secrets(cmd, group, sub, args, compose):
+        verb, detail = Verb.READ_SECRET, detail + " (prints environment/credentials)"
+    if sub in OUTPUT_FILE and not compose:
+        from .optvals import option_writes
+
+        inside += option_writes(cmd, OUTPUT_FILE[sub])
     return [fx.eff(verb, f"docker {what} {obj}", targets, detail=detail, risks=tuple(risks),
                    scope=scope, stateful=stateful), *inside]
+
+
+def _prints_secrets(cmd: Cmd, group: str, sub: str, args: list[Word], compose: bool) -> bool:
+    if sub == "inspect" and group in INSPECT_SECRET_GROUPS and not compose:
+        if _inspect_is_secret(args):
+            cmd.stdout = Stream("secret", f"{cmd.name} inspect")
+            return True
+        return False
+    flag = SECRET_OUTPUT.get(("compose" if compose else group, sub))
+    texts = {w.text for w in args}
+    if flag is None or (flag and flag not in texts) or (compose and texts & _NAMES_ONLY):
+        return False
+    cmd.stdout = Stream("secret", f"{cmd.name} {sub}")
+    return True
 
 
 def _exec(cmd: Cmd, args: list, targets: tuple[Target, ...], compose: bool) -> list[Effect]:

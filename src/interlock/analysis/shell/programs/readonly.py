@@ -313,6 +313,9 @@ def _changes(cmd: Cmd) -> list[Effect]:
     if cmd.name == "history":  # `history -w F` / `-a F` writes the history into F
         out.extend(fx.path_change(cmd.ctx, w, Verb.UPDATE, detail="history -w/-a")
                    for w in o.pos if o.has("-w", "-a"))
+        if o.has("-r", "-n"):  # loads a history file (default ~/.bash_history) to print it
+            hist = o.pos or [Word(cmd.var("HISTFILE") or cmd.ctx.line.home + "/.bash_history")]
+            out.extend(fx.path_read(cmd.ctx, w, detail="history -r") for w in hist)
     elif cmd.name in ("date", "hostname") and hit is None:
         # `date MMDDhhmm` sets the clock; `hostname NAME` renames the host.
         ops = [w for w in o.pos if not w.text.startswith("+")]

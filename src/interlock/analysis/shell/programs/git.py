@@ -267,7 +267,12 @@ def _config(a: object, repo_t: tuple[Target, ...], res: str) -> list[Effect]:
     reads = a.has("--get", "--get-all", "--list", "-l", "--get-regexp", "--show-origin")
     keys = [w.text.lower() for w in a.pos]
     if reads or len(a.pos) <= 1 and not a.has("--unset", "--unset-all", "--add", "--replace-all"):
-        return [fx.eff(Verb.READ, f"git config ({scope})", repo_t, detail="git config read")]
+        # credential.* values (`credential.<url>.password`); other keys, listings and remote
+        # URLs stay reads, as `git remote -v` is
+        secret = any(k.startswith("credential") for k in keys)
+        return [fx.eff(Verb.READ_SECRET if secret else Verb.READ, f"git config ({scope})",
+                       repo_t, detail="git config read" + (" (may print credentials)"
+                                                           if secret else ""))]
     risks = (Risk.HOST_SECURITY,) if keys and (keys[0] in GIT_EXEC_KEYS or keys[0].startswith(
         ("alias.", "filter.", "url."))) else ()
     return [fx.eff(Verb.UPDATE, f"git config ({scope}) {keys[0] if keys else ''}".strip(),

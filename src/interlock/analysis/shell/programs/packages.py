@@ -38,6 +38,7 @@ _FLAG_SUBS = {"-i": Verb.EXECUTE, "-r": Verb.DELETE, "-P": Verb.DELETE, "-e": Ve
               "-Syu": Verb.EXECUTE, "--install": Verb.EXECUTE, "--remove": Verb.DELETE,
               "--purge": Verb.DELETE}
 _SELF = {"interlock", "interlock-guard"}
+_CREDENTIAL_KEY = re.compile(r"(?i)auth|token|passw|secret|credential|apikey|api-key")
 _CONFIG_WRITES = frozenset({"set", "delete", "rm", "unset", "edit", "add", "fix"})
 
 
@@ -137,6 +138,12 @@ def package(cmd: Cmd) -> list[Effect]:
         verb = Verb.READ  # `cargo --version`
     if verb is None:
         return [opaque(f"{name} {sub}", f"{name} {sub}: unknown subcommand")]
+    if sub == "config" and len(pos) > 1 and pos[1] in ("get", "list", "ls") and (
+            any(_CREDENTIAL_KEY.search(k) for k in pos[2:]) or pos[1] != "get" and
+            any(t in ("--json", "-l", "--long") for t in texts)):
+        # `npm config get //registry.npmjs.org/:_authToken`, `pip config get global.password`
+        return [fx.eff(Verb.READ_SECRET, f"{name} configuration",
+                       detail=f"{name} config {pos[1]} prints credentials")]
     if sub == "config" and len(pos) > 1 and pos[1] in _CONFIG_WRITES:
         # `npm config set registry …`, `pip config set global.index-url …`: every later
         # install trusts that registry or runs that script-shell

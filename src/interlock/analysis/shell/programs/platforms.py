@@ -264,6 +264,10 @@ def _whole_store(cmd: Cmd, pos: list[str], o: object) -> bool:
     return rec and bool(roots)
 
 
+# Flags that make a status command print the credential itself.
+SHOW_TOKEN_FLAGS = frozenset({"-t", "--show-token"})
+
+
 def platform(cmd: Cmd) -> list[Effect]:
     spec = CLIS[cmd.name]
     if cmd.name in ("gsutil", "s3cmd", "rclone"):
@@ -292,6 +296,8 @@ def platform(cmd: Cmd) -> list[Effect]:
         return [opaque(f"command {cmd.name}", f"{cmd.name} {op}: unknown subcommand", targets)]
     if cmd.name == "etcdctl" and verb is R and any("/secrets" in p for p in pos[1:]):
         verb = S  # Kubernetes keeps its Secrets in etcd
+    if verb is R and any(w.text in SHOW_TOKEN_FLAGS for w in cmd.args):
+        verb = S  # `gh auth status -t`: prints the token
     if (cmd.name, op) in DUMPS_TO_FILE:
         n = len(op.split())
         files = [fx.path_change(cmd.ctx, Word(p), Verb.UPDATE, detail=detail)

@@ -56,14 +56,39 @@ def _alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
                                for i, p in enumerate(patterns)), re.DOTALL)
 
 
+def table_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The one regex of a table (see _alternation); None for a table too pathological to
+    join, which is then matched one pattern at a time."""
+    try:
+        return _alternation(patterns)
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
+# Tables are module-level tuples matched thousands of times: found by identity, their
+# regex is one dict lookup instead of hashing every pattern for the lru_cache. The entry
+# holds the tuple, so its id cannot be reused while cached. Bounded.
+_BY_ID: dict[int, tuple[tuple[str, ...], re.Pattern[str] | None]] = {}
+_BY_ID_MAX = 1024
+
+
 def any_match(patterns: tuple[str, ...] | list[str], value: str) -> str | None:
     """The first pattern that matches `value`, or None."""
     if not patterns:
         return None
-    key = patterns if isinstance(patterns, tuple) else tuple(patterns)
-    try:
-        rx = _alternation(key)
-    except (re.error, RecursionError, OverflowError):  # pathological table: one at a time
+    if type(patterns) is tuple:
+        hit = _BY_ID.get(id(patterns))
+        if hit is not None and hit[0] is patterns:
+            key, rx = hit
+        else:
+            key, rx = patterns, table_regex(patterns)
+            if len(_BY_ID) >= _BY_ID_MAX:
+                _BY_ID.clear()
+            _BY_ID[id(patterns)] = (patterns, rx)
+    else:
+        key = tuple(patterns)
+        rx = table_regex(key)
+    if rx is None:  # pathological table: one at a time
         return next((p for p in key if compile_glob(p).match(value) is not None), None)
     m = rx.match(value)
     if m is None:

@@ -27,6 +27,7 @@ TF_FACTS = ("tf_prior", "tf_total", "tf_creates", "tf_updates", "tf_deletes", "t
 SEEN_THROUGH_EMPTY = frozenset({"sql", "terraform"})
 # Cedar Longs are signed 64-bit; clamp so a hostile count cannot make the request invalid.
 _LONG_MAX = 2**63 - 1
+_NO_FACTS = dict.fromkeys(TF_FACTS, 0)
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
@@ -74,6 +75,21 @@ def _raw_hash(raw: bytes | str | Any) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+_analysis_mod: Any = None
+
+
+def _analysis() -> Any:
+    """The analysis package, imported on first use (a cold start that never analyses stays
+    light) and then kept: an import statement per decision costs more than the call. Its
+    `analyze` is looked up at each call (tests replace it)."""
+    global _analysis_mod
+    if _analysis_mod is None:
+        from . import analysis
+
+        _analysis_mod = analysis
+    return _analysis_mod
+
+
 class Decider:
     def __init__(self, policy_dir: str | Path | None = None,
                  inventory: str | Path | Inventory | None = None,
@@ -111,16 +127,22 @@ class Decider:
             obj = load_json(raw)
         except InputError as e:
             return self.error(str(e), _raw_hash(raw))
-        return self.decide(obj, breakglass=breakglass, raw_hash=_raw_hash(raw))
+        return self._decide(obj, breakglass, raw)
 
     def decide(self, obj: Any, *, breakglass: bool = False, raw_hash: str | None = None) -> Decision:
+        return self._decide(obj, breakglass, None, raw_hash)
+
+    def _decide(self, obj: Any, breakglass: bool, raw: bytes | str | None,
+                raw_hash: str | None = None) -> Decision:
+        # The raw text's hash only names an action that failed to parse: computed then.
         try:
             action = parse_action(obj)
             digest = action_hash(action)
         except (InputError, ValueError) as e:
-            return self.error(str(e), raw_hash or _raw_hash(obj))
+            return self.error(str(e), raw_hash or _raw_hash(obj if raw is None else raw))
         except RecursionError:  # an SDK caller's object nested deeper than JSON text allows
-            return self.error("input is nested too deeply", raw_hash or _raw_hash(obj))
+            return self.error("input is nested too deeply",
+                              raw_hash or _raw_hash(obj if raw is None else raw))
         return self.decide_action(action, digest, breakglass=breakglass)
 
     def decide_action(self, action: Action, digest: str | None = None, *,
@@ -129,9 +151,7 @@ class Decider:
         if self.config_error is not None or self.engine is None:
             return self.error(self.config_error or "policy not loaded", digest)
         try:
-            from .analysis import analyze
-
-            effects = analyze(action, self.environ)
+            effects = _analysis().analyze(action, self.environ)
             if action.tool == "mcp" and self.engine.mcp_overrides:
                 self._apply_mcp_override(action, effects)
             if action.tool == "shell" and self.terraform_plans:
@@ -241,15 +261,19 @@ class Decider:
             "scope": str(effect.scope),
             "stateful": effect.stateful,
             "reversible": effect.reversible,
-            "risks": sorted(str(r) for r in effect.risks),
+            "risks": sorted(str(r) for r in effect.risks) if effect.risks else [],
             "program": program,
             "mcp_server": inp.get("server", "") if action.tool == "mcp" else "",
             "mcp_tool": inp.get("tool", "") if action.tool == "mcp" else "",
             "delegated": action.on_behalf_of is not None,
             "breakglass": breakglass or _breakglass_covers(controls, action, effect),
         }
-        for name in TF_FACTS:
-            ctx[name] = max(0, min(int(effect.facts.get(name, 0)), _LONG_MAX))
+        facts = effect.facts
+        if facts:
+            for name in TF_FACTS:
+                ctx[name] = max(0, min(int(facts.get(name, 0)), _LONG_MAX))
+        else:  # most effects (everything but Terraform plans) carry no counts
+            ctx.update(_NO_FACTS)
         return ctx
 
     def _judge(self, action: Action, effects: list[Effect], breakglass: bool,

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ..effects import Effect, Target
 from ..globs import any_match
 from .implicit import LOOKUPS
-from .model import QUALIFIER_KINDS, Inventory, stricter
+from .model import QUALIFIER_KINDS, Inventory, Rule, stricter
 
 # Where a change lands, as opposed to what it touches there (bucket, database, path, branch,
 # workspace, stack), which an agent can often pick freely.
@@ -34,6 +34,11 @@ class Resolver:
         self.inventory = inventory
         self.environ = os.environ if environ is None else environ
         self._implicit: dict[tuple[str, str | None], str | None] = {}
+        # kind → the rules naming it and their patterns (one stable tuple each, which
+        # any_match finds its regex for by identity): a pure function of the frozen
+        # inventory, rebuilt if a different inventory is assigned.
+        self._tables: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+        self._tables_of: Inventory | None = None
 
     def refresh(self) -> None:
         """Forget implicit lookups: they are read at decision time, so a long-lived resolver
@@ -52,13 +57,21 @@ class Resolver:
                 self._implicit[key] = None
         return self._implicit[key]
 
+    def _table(self, kind: str) -> list[tuple[Rule, tuple[str, ...]]]:
+        if self._tables_of is not self.inventory:
+            self._tables.clear()
+            self._tables_of = self.inventory
+        table = self._tables.get(kind)
+        if table is None:
+            table = [(rule, tuple(rule.patterns[kind])) for rule in self.inventory.rules
+                     if rule.patterns.get(kind)]
+            self._tables[kind] = table
+        return table
+
     def match(self, kind: str, value: str) -> tuple[str, str] | None:
         """(tier, rule label) of the strictest rule naming this target, or None."""
         best: tuple[str, str] | None = None
-        for rule in self.inventory.rules:
-            patterns = rule.patterns.get(kind)
-            if not patterns:
-                continue
+        for rule, patterns in self._table(kind):
             pattern = any_match(patterns, value)
             if pattern is not None and (best is None or stricter(rule.tier, best[0]) != best[0]):
                 best = (rule.tier, rule.label(kind, pattern))

@@ -9,7 +9,7 @@ from ...effects import Effect, Risk, Scope, Target, Verb, opaque
 from ...enforce.broker.envvars import injects_code  # a data table, no imports
 from ...errors import InputError
 from . import fx
-from .model import MAX_EFFECTS, TTY, UNKNOWN, Cmd, Ctx, Stream, Word
+from .model import DYN, MAX_EFFECTS, TTY, UNKNOWN, Cmd, Ctx, Stream, Word
 from .programs import lookup
 from .programs.interp import is_interpreter, run_content
 from .programs.network import NETWORK_SENDERS
@@ -72,7 +72,7 @@ def run(words: list[Word], ctx: Ctx, stdin: Stream = TTY,
 def _injected(name: str, ctx: Ctx, assigns: dict[str, str]) -> list[str]:
     """Variables this line set that load extra code into the program it starts (LD_PRELOAD,
     NODE_OPTIONS, BASH_FUNC_*, …; the broker's table, so both agree on what injects code)."""
-    if name in _BUILTINS or name in ctx.functions:
+    if (not assigns and not ctx.exported) or name in _BUILTINS or name in ctx.functions:
         return []
     names = set(assigns) | (ctx.exported & set(ctx.vars))
     return sorted(n for n in names if injects_code(n))
@@ -130,7 +130,7 @@ def _run_text(cmd: Cmd, text: str, *, stdin: Stream = TTY, ctx: Ctx | None = Non
 def _post(cmd: Cmd, effects: list[Effect], nested: bool) -> None:
     if not effects and not nested:
         effects.append(Effect(Verb.READ, f"command {cmd.name}", detail=cmd.argv_text[:80]))
-    static = not any(w.dynamic for w in cmd.args)
+    static = not any(DYN in w.text for w in cmd.args)
     # Built once and shared: `rm f1 … f8000` has one effect per argument.
     argv = (cmd.name, *(w.text for w in cmd.args)) if static else None
     for e in effects:
@@ -139,7 +139,7 @@ def _post(cmd: Cmd, effects: list[Effect], nested: bool) -> None:
             if argv is not None and cmd.ctx.cwd is not None:
                 e.argv = argv
                 e.cwd = cmd.ctx.cwd
-    if any(w.dynamic for w in cmd.args):
+    if not static:
         for e in effects:
             if e.verb in _DESTRUCTIVE:
                 e.risks = e.risks | {Risk.DYNAMIC}

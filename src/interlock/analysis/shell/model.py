@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...effects import Effect, Target
@@ -94,13 +94,27 @@ class Ctx:
     positional: tuple[str, ...] | None = None
 
     def child(self, **kw: Any) -> Ctx:
-        kw.setdefault("vars", dict(self.vars))
-        kw.setdefault("exported", set(self.exported))
-        kw.setdefault("functions", dict(self.functions))
-        kw.setdefault("aliases", dict(self.aliases))
-        kw.setdefault("taint", dict(self.taint))
-        kw.setdefault("fds", dict(self.fds))
-        return replace(self, **kw)
+        """A copy for a subshell or pipeline stage; `kw` overrides fields. (Built directly:
+        dataclasses.replace costs several times more, and subshells are common.)"""
+        if kw.keys() - _CTX_FIELDS:
+            raise TypeError(f"Ctx.child: unknown field(s) {sorted(kw.keys() - _CTX_FIELDS)}")
+        g = kw.get
+        return Ctx(
+            g("line", self.line),
+            g("cwd", self.cwd),
+            kw["vars"] if "vars" in kw else dict(self.vars),
+            kw["exported"] if "exported" in kw else set(self.exported),
+            kw["functions"] if "functions" in kw else dict(self.functions),
+            g("depth", self.depth),
+            g("calls", self.calls),
+            g("extra", self.extra),
+            g("background", self.background),
+            g("tf_workspace", self.tf_workspace),
+            kw["aliases"] if "aliases" in kw else dict(self.aliases),
+            kw["taint"] if "taint" in kw else dict(self.taint),
+            kw["fds"] if "fds" in kw else dict(self.fds),
+            g("positional", self.positional),
+        )
 
     def emit(self, effects: list[Effect]) -> None:
         out = self.line.effects
@@ -119,6 +133,9 @@ class Ctx:
         if self.cwd is None:
             return None
         return posixpath.normpath(posixpath.join(self.cwd, text))
+
+
+_CTX_FIELDS = frozenset(Ctx.__dataclass_fields__)
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ functions) and what flows through pipes, and hand every simple command to dispat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from ...effects import Effect, Risk, Target, Verb, opaque
@@ -20,6 +21,7 @@ _SKIP = {"comment", ";", ";;", "&", "\n", "{", "}", "(", ")", "do", "done", "the
          "elif", "else", "while", "until", "case", "esac", "in", "for", "select", ";&", ";;&"}
 _WRITE_OPS = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
 _NET_DEVICES = ("/dev/tcp/", "/dev/udp/")  # bash opens a connection for these paths
+_first = itemgetter(0)
 
 
 def spend(ctx: Ctx, n: int = 1) -> None:
@@ -30,7 +32,10 @@ def spend(ctx: Ctx, n: int = 1) -> None:
 
 def walk(node: Any, ctx: Ctx, stdin: Stream = TTY) -> Stream:
     """Analyse one node; return what it writes to stdout (for the next pipeline stage)."""
-    spend(ctx)
+    line = ctx.line
+    line.budget -= 1
+    if line.budget < 0:
+        raise InputError("shell: command too large to analyse")
     t = node.type
     if t == "command":
         return _command(node, ctx, stdin)
@@ -555,20 +560,30 @@ _RESERVED = frozenset({"{", "}", "!", "if", "then", "else", "elif", "fi", "do", 
 _PREFIXES = frozenset({"time", "coproc"})
 
 
-def _leading_words(node: Any) -> list[Any]:
+def _leading_words(kids: list[Any], fields: list[str | None]) -> list[Any]:
     """The command's first word nodes in order (name, then arguments), redirects aside."""
     out: list[Any] = []
-    for i, c in enumerate(node.children):
+    for c, f in zip(kids, fields):
         if c.type == "command_name":
             out.extend(c.children)
-        elif out and (node.field_name_for_child(i) == "argument" or c.type == "subshell"):
+        elif out and (f == "argument" or c.type == "subshell"):
             out.append(c)
+            if len(out) >= 4:
+                break
     return out
 
 
-def _compound_misread(node: Any) -> None:
+def _compound_misread(kids: list[Any], fields: list[str | None]) -> None:
     """Refuse a command whose tree lost a compound command (see _RESERVED)."""
-    lead = _leading_words(node)
+    name = next((c for c in kids if c.type == "command_name"), None)
+    if name is None or not name.child_count:
+        return  # no name: nothing leads
+    first = name.children[0]
+    if first.type == "word":  # the usual case: an ordinary name needs no further look
+        text = text_of(first)
+        if text not in _PREFIXES and text not in _RESERVED:
+            return
+    lead = _leading_words(kids, fields)
     raw = [text_of(w) if w.type == "word" else w.type for w in lead[:4]]
     at = 0
     while at < len(raw) and raw[at] in _PREFIXES:
@@ -585,18 +600,31 @@ def _compound_misread(node: Any) -> None:
                          "or as a separate script")
 
 
+_dispatch_mod: Any = None
+
+
+def _dispatch() -> Any:
+    """The dispatch module, imported on first use (it imports walk for nested text) and
+    then kept: an import statement per command costs more than the lookup."""
+    global _dispatch_mod
+    if _dispatch_mod is None:
+        from . import dispatch
+
+        _dispatch_mod = dispatch
+    return _dispatch_mod
+
+
 def _command(node: Any, ctx: Ctx, stdin: Stream, outer: list[Any] | None = None,
              io_out: _Io | None = None) -> Stream:
-    from .dispatch import run  # dispatch imports walk for nested text
-
-    _compound_misread(node)
+    kids = node.children
+    fields = [node.field_name_for_child(i) for i in range(len(kids))]
+    _compound_misread(kids, fields)
 
     assigns: dict[str, str] = {}
     spans: list[tuple[int, list[Word]]] = []  # (source position, words) in execution order
     redirects: list[Any] = []
-    kids = node.children
     for i, c in enumerate(kids):
-        f = node.field_name_for_child(i)
+        f = fields[i]
         t = c.type
         if t == "variable_assignment" and not spans:
             _assign(c, ctx, assigns)
@@ -611,11 +639,14 @@ def _command(node: Any, ctx: Ctx, stdin: Stream, outer: list[Any] | None = None,
             spans.append((c.start_byte, expand(c, ctx, subst)))
         elif t == "$":
             spans.append((c.start_byte, [Word("$", "$")]))
-    redirects += list(outer or ())
-    for c in _redirect_words(redirects):
-        spans.append((c.start_byte, expand(c, ctx, subst)))
-    words = [w for _, ws in sorted(spans, key=lambda s: s[0]) for w in ws]
-    io = _apply(redirects, ctx, stdin)
+    if outer:
+        redirects += outer
+    if redirects:
+        for c in _redirect_words(redirects):
+            spans.append((c.start_byte, expand(c, ctx, subst)))
+    words = [w for _, ws in sorted(spans, key=_first) for w in ws]
+    # no redirections here or inherited: nothing for _apply to do
+    io = _apply(redirects, ctx, stdin) if redirects or ctx.fds else _Io(stdin)
     if io_out is not None:
         io_out.after.extend(io.after)
     if not words:
@@ -631,7 +662,7 @@ def _command(node: Any, ctx: Ctx, stdin: Stream, outer: list[Any] | None = None,
         for fd, e in io.fds.items():
             if e[0] == "net":
                 ctx.fds[fd] = e[1]
-    out = run(words, ctx, io.stdin, assigns, net_out=io.net("1"))
+    out = _dispatch().run(words, ctx, io.stdin, assigns, net_out=io.net("1"))
     return _record(io, ctx, out)
 
 

@@ -90,11 +90,13 @@ class _Buf:
             self.origin = s
 
     def add(self, s: str, m: str) -> None:
+        """Append text `s`, every character masked with the one letter `m`."""
         self.text.append(s)
-        self.mask.append(m * len(s) if len(m) == 1 else m)
+        self.mask.append(m * len(s))
 
     def dyn(self) -> None:
-        self.add(DYN, "d")
+        self.text.append(DYN)
+        self.mask.append("d")
 
 
 def _charge(ctx: Ctx, chars: int) -> None:
@@ -128,28 +130,34 @@ def _lookup(name: str, ctx: Ctx) -> str:
 def _unquoted_word(s: str, buf: _Buf) -> None:
     i, n = 0, len(s)
     while i < n:
-        c = s[i]
-        if c == "\\" and i + 1 < n:
-            if s[i + 1] != "\n":
-                buf.add(s[i + 1], "q")
-            i += 2
-            continue
-        buf.add(c, "u")
-        i += 1
+        j = s.find("\\", i)
+        if j < 0 or j + 1 >= n:  # no escape left (a trailing lone backslash is literal)
+            buf.add(s[i:], "u")
+            return
+        if j > i:
+            buf.add(s[i:j], "u")
+        if s[j + 1] != "\n":
+            buf.add(s[j + 1], "q")
+        i = j + 2
 
 
 def _dq_content(s: str, buf: _Buf) -> None:
     """string_content inside "…": only \\$ \\` \\" \\\\ and \\newline are escapes."""
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        if c == "\\" and i + 1 < n and s[i + 1] in '$`"\\\n':
-            if s[i + 1] != "\n":
-                buf.add(s[i + 1], "q")
-            i += 2
-            continue
-        buf.add(c, "q")
-        i += 1
+    i = start = 0
+    n = len(s)
+    while True:
+        j = s.find("\\", i)
+        if j < 0 or j + 1 >= n:
+            buf.add(s[start:], "q")
+            return
+        if s[j + 1] in '$`"\\\n':
+            if j > start:
+                buf.add(s[start:j], "q")
+            if s[j + 1] != "\n":
+                buf.add(s[j + 1], "q")
+            start = i = j + 2
+        else:  # a literal backslash: stays in the run
+            i = j + 1
 
 
 def _expansion(node: Any, ctx: Ctx, quoted: bool, buf: _Buf) -> None:
@@ -211,9 +219,7 @@ def _subst(node: Any, ctx: Ctx, quoted: bool, buf: _Buf, subst: SubstFn) -> None
     if out.kind in ("secret", "pids"):
         buf.taint(out)
     if out.kind == "literal":
-        value = out.text.rstrip("\n")
-        for ch in value:
-            buf.add(ch, "q" if quoted else "e")
+        buf.add(out.text.rstrip("\n"), "q" if quoted else "e")
         return
     if out.kind == "remote":
         buf.remote = out.text
@@ -429,8 +435,35 @@ def _split(text: str, mask: str, ifs: str = _IFS_WS) -> list[tuple[str, str]]:
     return out
 
 
+# Plain words (see expand) by their source bytes: Words are immutable values, and `ls`,
+# `-la`, `get`… recur in every other command. Bounded.
+_PLAIN: dict[bytes, Word] = {}
+_PLAIN_MAX = 4096
+
+
+def _has_glob(text: str, mask: str) -> bool:
+    """An unquoted (or expanded) *, ? or [: the shell would expand the word."""
+    if "*" not in text and "?" not in text and "[" not in text:
+        return False
+    return any(c in _GLOB and mm in "ue" for c, mm in zip(text, mask))
+
+
 def expand(node: Any, ctx: Ctx, subst: SubstFn) -> list[Word]:
     """The fields one argument node becomes (0, 1 or many)."""
+    if node.type == "word":
+        raw = node.text
+        hit = _PLAIN.get(raw)
+        if hit is not None:
+            return [hit]
+        src = raw.decode("utf-8", "surrogatepass")
+        if "\\" not in src and not src.startswith("~") and "{" not in src:
+            # A plain unquoted word (most arguments): itself, no tilde, brace or splitting,
+            # whatever the context holds — so the Word is a function of the text alone.
+            w = Word(src, src, "*" in src or "?" in src or "[" in src)
+            if len(_PLAIN) >= _PLAIN_MAX:
+                _PLAIN.clear()
+            _PLAIN[raw] = w
+            return [w]
     buf = _Buf()
     _build(node, ctx, buf, subst)
     text, mask = "".join(buf.text), "".join(buf.mask)
@@ -444,7 +477,7 @@ def expand(node: Any, ctx: Ctx, subst: SubstFn) -> list[Word]:
         return [Word(DYN, src, False, buf.remote, buf.stream, buf.origin)]
     for t, m in fields:
         for ft, fm in _split(t, m, ifs):
-            glob = any(c in _GLOB and mm in "ue" for c, mm in zip(ft, fm))
+            glob = _has_glob(ft, fm)
             words.append(Word(ft, src, glob, buf.remote, buf.stream, buf.origin))
     if not words and "q" in mask:
         words.append(Word("", src))

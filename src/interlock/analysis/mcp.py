@@ -128,10 +128,22 @@ def _reads_secret(words: list[str]) -> bool:
         bool(SECRET_NOUNS.intersection(words)) or any(_has_pair(words, p) for p in SECRET_PAIRS))
 
 
+# Generic resource tools name the kind in an argument (`resources_delete` {"kind": "Namespace"},
+# `kubectl_delete` {"resourceType": "namespace"}): the kind is the noun the tool name lacks.
+KIND_ARGS = ("kind", "resourceType", "resource_type", "resourceKind", "type")
+
+
+def _kind_arg(arguments: Mapping[str, Any]) -> str:
+    v = _str_arg(arguments, KIND_ARGS)
+    return v.strip().lower() if v else ""
+
+
 def _mass_name(words: list[str], arguments: Mapping[str, Any]) -> bool:
     """`drop_database`, `delete-collection`, `deleteRepository`, `flushall`, or a Mongo-style
     `delete-many` with an empty filter: a whole store of data."""
     if words and words[-1] in MASS_NOUNS or any(_has_pair(words, p) for p in MASS_PHRASES):
+        return True
+    if _kind_arg(arguments) in MASS_NOUNS:
         return True
     if any(w.startswith(_DELETE_STEMS) and w.endswith(tuple(MASS_NOUNS) + ("all",))
            for w in words):
@@ -249,7 +261,11 @@ def analyze_mcp(server: str, tool: str, arguments: dict | None,
     if verb is Verb.EXECUTE:
         return [Effect(Verb.EXECUTE, resource, targets, reversible=False,
                        detail=f"{resource}: " + "; ".join(why))]
-    if verb is Verb.READ and _reads_secret(words):
+    if verb is Verb.READ and not _LISTING.intersection(words) and _kind_arg(arguments) in (
+            SECRET_NOUNS):  # `resources_get` {"kind": "Secret"}
+        verb = Verb.READ_SECRET
+        why.append("it reads a secret object")
+    elif verb is Verb.READ and _reads_secret(words):
         verb = Verb.READ_SECRET
         why.append("it names a secret")
     mass = verb is Verb.DELETE and name_verb is Verb.DELETE and _mass_name(words, arguments)

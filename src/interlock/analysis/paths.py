@@ -7,6 +7,7 @@ in (`/home/bob/.aws/credentials` is a credential file whoever runs the command).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 import re
@@ -223,6 +224,61 @@ def _covers_protected(directory: str, home: str) -> bool:
         return False
 
 
+
+# -- shell globs in an operand (`rm -rf .clau*`, `rm ~/.bash*`): what could they expand to? ----
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _globby(seg: str) -> bool:
+    return not _GLOB_CHARS.isdisjoint(seg)
+
+
+def _seg_hit(pat: str, name: str) -> bool:
+    """Could operand segment `pat` name `name`? A `*` in a table name (settings*.json) stands
+    for anything, so it is tried as written and with the star dropped."""
+    if pat == "**":
+        return True
+    names = {name, name.replace("*", "")}
+    # The shell's `*`, `?` and `[..]` skip dot files unless the pattern itself starts with a dot.
+    return any((not n.startswith(".") or pat.startswith(".") or not _globby(pat))
+               and fnmatch.fnmatchcase(n, pat) for n in names)
+
+
+def _segs_hit(g: list[str], c: list[str], recursive: bool) -> bool:
+    """Could glob segments `g` name the table path `c` (or, when `recursive`, an ancestor of
+    it)? `**` at the end of `c` is anything below; `**` in `g` spans any segments."""
+    if c and c[0] == "**" and len(c) == 1:
+        return True  # below a protected directory: whatever `g` still names is inside it
+    if not g:
+        return not c or recursive
+    if g[0] == "**":  # globstar spans directories, but (like `*`) not dot directories
+        spans = next((i for i, x in enumerate(c) if x.startswith(".") or x == "**"), len(c))
+        return any(_segs_hit(g[1:], c[i:], recursive) for i in range(spans + 1))
+    if not c:
+        return False
+    return _seg_hit(g[0], c[0]) and _segs_hit(g[1:], c[1:], recursive)
+
+
+def glob_reaches(path: str, patterns: tuple[str, ...], home: str, *, recursive: bool) -> str | None:
+    """The table pattern a globbed operand could expand onto, if any.
+
+    A table pattern that starts with `**/` is placed under the operand's literal directory (the
+    one before its first glob segment); deeper copies are not tried.
+    """
+    segs = path.strip("/").split("/")
+    first = next((i for i, s in enumerate(segs) if _globby(s)), None)
+    if first is None:
+        return None
+    literal = "/" + "/".join(segs[:first])
+    for p in patterns:
+        p = home + p[1:] if p.startswith("~") else p
+        if p.startswith("**/"):
+            p = literal.rstrip("/") + "/" + p[3:]
+        if _segs_hit(segs, p.strip("/").split("/") if p != "/" else [], recursive):
+            return p
+    return None
+
+
 def is_wipe_root(path: str, home: str) -> bool:
     """`/`, a system root, or a home (the agent's or anybody's)."""
     return path in _table(WIPE_ROOTS, home) or path == home or (
@@ -288,6 +344,16 @@ def path_effect(path: str, verb: Verb, *, recursive: bool = False, dynamic: bool
     if is_protected(path, home) or is_protected(parent, home) or (
             (recursive or is_glob) and _covers_protected(parent, home)):
         risks.add(Risk.TAMPER)
+    if _globby(path) and not is_glob:  # `.clau*`, `~/.bash*`, `/h*`: test what it may name
+        reach = recursive or verb is not Verb.CREATE
+        if glob_reaches(path, PROTECTED, home, recursive=reach):
+            risks.add(Risk.TAMPER)
+        if glob_reaches(path, HOST_SECURITY, home, recursive=reach):
+            risks.add(Risk.HOST_SECURITY)
+        if destructive and recursive and glob_reaches(path, WIPE_ROOTS + (home,), home,
+                                                      recursive=False):
+            risks.add(Risk.CATASTROPHIC)
+            scope = Scope.ALL
     if _any_home(HOST_SECURITY, path, home) is not None or (
             (recursive or is_glob) and any(
                 p.split("*", 1)[0].rstrip("/").startswith(parent.rstrip("/") + "/")

@@ -283,13 +283,24 @@ def _s3(o: object, pos: list[str], targets: list[Target], rd: str, cmd: Cmd) -> 
                                   risks=(Risk.CATASTROPHIC,), reversible=False,
                                   detail=f"secret uploaded to {dest} ({d})"))
         if op == "sync" and o.has("--delete"):
-            out.append(fx.eff(Verb.DELETE, f"aws {dest}" if dest.startswith("s3://") else f"path {dest}",
-                              tg, scope=Scope.MANY, stateful=True, detail=d + " --delete"))
+            if dest.startswith("s3://"):
+                out.append(fx.eff(Verb.DELETE, f"aws {dest}", tg, scope=Scope.MANY, stateful=True,
+                                  detail=d + " --delete"))
+            else:  # local extra files go: classified as a recursive delete of that directory
+                out.append(fx.path_change(cmd.ctx, Word(dest), Verb.DELETE, recursive=True,
+                                          detail=d + " --delete"))
         if op == "mv" and pos[2:3] and pos[2].startswith("s3://"):
             out.append(fx.eff(Verb.DELETE, f"aws {pos[2]}", tg, stateful=True, detail=d + " (source)"))
-        verb = Verb.UPDATE if dest.startswith("s3://") else Verb.UPDATE
-        out.append(fx.eff(verb, f"aws {dest}" if dest.startswith("s3://") else f"path {dest}", tg,
-                          detail=d, scope=Scope.MANY if o.has("--recursive") or op == "sync" else Scope.ONE))
+        many = o.has("--recursive") or op == "sync"
+        if dest == "-":  # `aws s3 cp s3://b/k -` prints the object: a read
+            out.append(fx.eff(Verb.READ, res, tg, detail=d + " (to stdout)"))
+        elif dest.startswith("s3://"):
+            out.append(fx.eff(Verb.UPDATE, f"aws {dest}", tg, detail=d,
+                              scope=Scope.MANY if many else Scope.ONE))
+        else:  # a local file: classified like any other write (rc files, interlock's own)
+            e = fx.path_change(cmd.ctx, Word(dest), Verb.UPDATE, recursive=many, detail=d)
+            e.targets = tuple(e.targets) + tg
+            out.append(e)
         return out
     return [opaque(res, f"aws s3 {op}: unknown", tg)]
 

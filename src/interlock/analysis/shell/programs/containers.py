@@ -265,7 +265,8 @@ def docker(cmd: Cmd) -> list[Effect]:
     if group == "volume" and sub == "rm":
         stateful = True
     inside: list[Effect] = []
-    obj = next((t for t in texts if not t.startswith("-")), "*")
+    # `show`, not `text`: a `$(docker ps -q)` operand reads as itself, not as a marker byte.
+    obj = next((w.show for w in args if not w.text.startswith("-")), "*")
     if sub in ("run", "create") and (not group or group == "container"):
         host_risks, detail, inside = _container_run(cmd, args, detail)
         risks += host_risks

@@ -117,6 +117,9 @@ def _fileop(name: str, op: FileOp) -> Handler:
             for d in dests:
                 out.append(fx.path_change(cmd.ctx, d, verb, recursive=recursive, detail=detail))
         else:
+            if name == "patch" and len(paths) > 1:  # `patch ORIGFILE PATCHFILE`
+                out.extend(fx.path_read(cmd.ctx, w) for w in paths[1:])
+                paths = paths[:1]
             if name == "shred" and o.has("-u", "--remove"):
                 verb = Verb.DELETE
             for p in paths:
@@ -136,6 +139,14 @@ def _fileop(name: str, op: FileOp) -> Handler:
             cmd.stdout = cmd.stdin
             for p in paths:
                 fx.record(cmd.ctx, p, cmd.stdin, append=o.has("-a", "--append"))
+        if name == "patch" and not paths and not o.has("--dry-run"):
+            # The diff (stdin or -i) names the files it changes: somewhere under -d DIR or here.
+            # Like `git apply`, the diff's own file list is not read here: a change of many
+            # files in that directory.
+            where = Word(o.get("-d", "--directory") or ".")
+            e = fx.path_change(cmd.ctx, where, Verb.UPDATE, detail="patch (files named in the diff)")
+            e.scope = Scope.MANY
+            out.append(e)
         if not out:
             out.append(fx.eff(Verb.READ, f"command {name}", detail=f"{name}: no operands"))
         return out
@@ -268,6 +279,36 @@ def _sed_runs(cmd: Cmd, scripts: list[str], script_files: list[str],
     return out
 
 
+# Tests that only narrow what find matches (a conjunction of them keeps `-name`'s meaning), and
+# the ones among them that take a value.
+_FIND_FILTERS = frozenset({"-type", "-xtype", "-mtime", "-mmin", "-atime", "-amin", "-ctime",
+                           "-cmin", "-size", "-newer", "-user", "-group", "-perm", "-empty",
+                           "-maxdepth", "-mindepth", "-mount", "-xdev", "-readable",
+                           "-writable", "-links", "-print", "-print0", "-a", "-and"})
+_FIND_VALUED = frozenset({"-type", "-xtype", "-mtime", "-mmin", "-atime", "-amin", "-ctime",
+                          "-cmin", "-size", "-newer", "-user", "-group", "-perm", "-maxdepth",
+                          "-mindepth", "-links", "-name"})
+
+
+def _find_name(tests: list[Word]) -> str | None:
+    """The `-name PAT` every match has, when the tests before the action are a plain
+    conjunction (no -o, !, parentheses) and PAT is a literal-enough name: `__pycache__`,
+    `*.pyc`. Dot-names and bare wildcards are not narrowed (they reach dot files and homes)."""
+    name: str | None = None
+    i = 0
+    while i < len(tests):
+        t = tests[i].text
+        if t == "-name" and i + 1 < len(tests) and name is None and not tests[i + 1].dynamic:
+            name = tests[i + 1].text
+        elif t not in _FIND_FILTERS:
+            return None
+        i += 2 if t in _FIND_VALUED else 1
+    if name is None or "/" in name or name.startswith((".", "[")):
+        return None
+    literal = sum(c.isalnum() or c in "_-" for c in name)
+    return name if literal >= 2 else None
+
+
 def find(cmd: Cmd) -> list[Effect]:
     assert cmd.run_words is not None
     args = cmd.args
@@ -286,10 +327,13 @@ def find(cmd: Cmd) -> list[Effect]:
     j = 0
     while j < len(expr):
         t = expr[j].text
+        named = _find_name(expr[:j])
         if t == "-delete":
             acted = True
             for s in starts:
-                out.append(fx.path_change(cmd.ctx, s, Verb.DELETE, recursive=True,
+                where = s if named is None or s.dynamic else Word(
+                    (s.text.rstrip("/") or "") + "/**/" + named, f"{s.show}/…/{named}", glob=True)
+                out.append(fx.path_change(cmd.ctx, where, Verb.DELETE, recursive=True,
                                           detail="find -delete"))
         elif t in ("-exec", "-execdir", "-ok", "-okdir"):
             acted = True
@@ -299,8 +343,9 @@ def find(cmd: Cmd) -> list[Effect]:
             sub = expr[j + 1 : k]
             for s in starts:
                 base = s.text.rstrip("/") or "/"
+                tail = "/**" if named is None else "/**/" + named
                 each = Word(DYN, "{}") if s.dynamic else Word(
-                    (base if base != "/" else "") + "/**", f"{s.show}/…", glob=True)
+                    (base if base != "/" else "") + tail, f"{s.show}/…", glob=True)
                 words = [each if w.text == "{}" else w for w in sub]
                 if sub:
                     cmd.run_words(cmd, words, stdin=cmd.stdin)
@@ -455,14 +500,41 @@ def archive(cmd: Cmd) -> list[Effect]:
     return [fx.eff(Verb.READ, f"command {name}")]
 
 
+# The `*cat` spellings always write to stdout (`zcat F` is `gunzip -c F`).
+_TO_STDOUT = frozenset({"zcat", "bzcat", "xzcat", "zstdcat", "lzcat", "gzcat"})
+
+
 def gzip_like(cmd: Cmd) -> list[Effect]:
     """gzip FILE replaces FILE by FILE.gz; with -c or on stdin it is a filter."""
     o = parse(cmd.args, "S", _L({"--suffix"}))
-    if o.has("-c", "--stdout", "-l", "--list", "-t", "--test") or not o.pos:
+    if cmd.name in _TO_STDOUT or o.has("-c", "--stdout", "-l", "--list", "-t", "--test") or not o.pos:
         cmd.stdout = cmd.stdin if cmd.stdin.kind == "secret" else cmd.stdout
         return [fx.path_read(cmd.ctx, w) for w in o.pos] or [fx.eff(Verb.READ, f"command {cmd.name}")]
     return [fx.path_change(cmd.ctx, w, Verb.REPLACE, detail=f"{cmd.name} (replaces the file)")
             for w in o.pos]
+
+
+_KEYGEN_READS = ("-l", "-y", "-F", "-L", "-Q", "-B", "-e", "-D")  # print/inspect a key
+
+
+def ssh_keygen(cmd: Cmd) -> list[Effect]:
+    """ssh-keygen writes the key pair `-f` names (default ~/.ssh/id_TYPE), or with -R edits
+    known_hosts; the listing and printing modes only read (a private key read is a secret)."""
+    o = parse(cmd.args, "abCDEfFGIJjKmMnNOPrRsSTtVwzZ", _L())
+    home = cmd.ctx.line.home
+    f = o.get("-f")
+    if o.has("-R"):
+        return [fx.path_change(cmd.ctx, Word(f or home + "/.ssh/known_hosts"), Verb.UPDATE,
+                               detail="ssh-keygen -R (known_hosts)")]
+    if o.has(*_KEYGEN_READS):
+        return [fx.path_read(cmd.ctx, Word(f), detail="ssh-keygen") if f else
+                fx.eff(Verb.READ, "command ssh-keygen", detail=cmd.argv_text[:80])]
+    key = f or f"{home}/.ssh/id_{(o.get('-t') or 'ed25519').lower()}"
+    verb = Verb.UPDATE if o.has("-p", "-c") else Verb.CREATE
+    out = [fx.path_change(cmd.ctx, Word(key), verb, detail="ssh-keygen (key pair)")]
+    if verb is Verb.CREATE:
+        out.append(fx.path_change(cmd.ctx, Word(key + ".pub"), verb, detail="ssh-keygen (key pair)"))
+    return out
 
 
 def unknown(cmd: Cmd) -> list[Effect]:
@@ -480,6 +552,7 @@ HANDLERS.update({
     "tar": archive, "unzip": archive, "zip": archive, "7z": archive, "unrar": archive,
     "gzip": gzip_like, "gunzip": gzip_like, "bzip2": gzip_like, "xz": gzip_like,
     "zstd": gzip_like, "bunzip2": gzip_like, "unxz": gzip_like,
+    "ssh-keygen": ssh_keygen,
     "__unknown__": unknown,
 })
 _ = posixpath

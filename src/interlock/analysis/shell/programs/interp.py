@@ -134,8 +134,11 @@ def _script_operand(cmd: Cmd, w: Word, lang: str) -> list[Effect]:
         return [remote_code(cmd, w.remote)]
     ap = None if w.dynamic else cmd.ctx.abspath(w.text)
     if ap is None:
+        # A literal relative name inside a container or on a remote host (the context carries
+        # its target) is just unseen code; after a `cd "$X"` it is whatever $X makes it.
+        elsewhere = not w.dynamic and bool(cmd.ctx.extra)
         return [opaque(f"script {w.show}", f"{cmd.name} runs a script named at run time",
-                       risks=frozenset({Risk.DYNAMIC}))]
+                       risks=frozenset() if elsewhere else frozenset({Risk.DYNAMIC}))]
     if ap in STDIN_PATHS:
         return run_stdin(cmd, lang)
     held = cmd.ctx.line.files.get(ap)

@@ -37,6 +37,16 @@ _FLAG_SUBS = {"-i": Verb.EXECUTE, "-r": Verb.DELETE, "-P": Verb.DELETE, "-e": Ve
               "-U": Verb.EXECUTE, "-S": Verb.EXECUTE, "-R": Verb.DELETE, "-Rns": Verb.DELETE,
               "-Syu": Verb.EXECUTE, "--install": Verb.EXECUTE, "--remove": Verb.DELETE,
               "--purge": Verb.DELETE}
+# Subcommands whose meaning depends on the manager (`fmt` rewrites sources in go and cargo);
+# for `go mod`, the verb is the next word's.
+_MANAGER_SUBS: dict[tuple[str, str], Verb] = {
+    ("go", "fmt"): Verb.UPDATE, ("cargo", "fmt"): Verb.UPDATE, ("go", "fix"): Verb.UPDATE,
+    ("cargo", "fix"): Verb.UPDATE,
+}
+_GO_MOD: dict[str, Verb] = {
+    "tidy": Verb.UPDATE, "vendor": Verb.UPDATE, "edit": Verb.UPDATE, "init": Verb.CREATE,
+    "download": Verb.UPDATE, "graph": Verb.READ, "why": Verb.READ, "verify": Verb.READ,
+}
 _SELF = {"interlock", "interlock-guard"}
 _CREDENTIAL_KEY = re.compile(r"(?i)auth|token|passw|secret|credential|apikey|api-key")
 _CONFIG_WRITES = frozenset({"set", "delete", "rm", "unset", "edit", "add", "fix"})
@@ -132,6 +142,9 @@ def package(cmd: Cmd) -> list[Effect]:
         verb = _COMMON.get(sub)
     if name == "go" and sub in ("run", "build", "test", "generate", "install", "get"):
         verb = Verb.EXECUTE
+    verb = _MANAGER_SUBS.get((name, sub), verb)
+    if name == "go" and sub == "mod":  # `go mod tidy` rewrites go.mod/go.sum; unknown → opaque
+        verb = _GO_MOD.get(pkgs[0] if pkgs else "")
     if name in ("npm", "yarn", "pnpm", "bun") and sub not in _COMMON and sub:
         verb = Verb.EXECUTE  # `yarn build`, `pnpm dev`: package.json scripts
     if verb is None and not sub and any(t in ("--version", "-V", "--help", "-h") for t in texts):

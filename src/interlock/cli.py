@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import NoReturn
 
 EXIT = {"allow": 0, "deny": 2, "require_approval": 3}

@@ -145,7 +145,7 @@ class Replay:
         self.say(f"\n{AGENT} (acting for {HUMAN}) replaces every resource in the sandbox:")
         out = self.apply("sandbox")
         self.verdict(out.decision)
-        self.say(f"\nThe same plan in production:")
+        self.say("\nThe same plan in production:")
         out = self.apply("prod")
         self.verdict(out.decision)
         denied = out.decision.decision == "deny" and not out.applied

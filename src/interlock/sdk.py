@@ -195,7 +195,7 @@ class Guard:
 
                 try:
                     outcome = settle(decision, envelope, self.db)
-                except Exception as e:  # noqa: BLE001 - the store failing never lets it pass
+                except Exception as e:
                     raise Denied(_deny(f"approval step failed ({type(e).__name__}: {e})")) from e
                 if outcome.redeemed:
                     return decision

@@ -66,7 +66,7 @@ async def post_decision(scope: dict[str, Any], receive: Any, send: Any, ctx: Ser
     try:
         envelope = load_json(await read_body(receive))
         response = JSONResponse(await ctx.adecide_and_file(envelope, principal))
-    except Exception as e:  # noqa: BLE001 - every failure is a JSON error, as routed
+    except Exception as e:
         from starlette.requests import ClientDisconnect
 
         from .middleware import TooLarge

@@ -55,7 +55,7 @@ async def _drain(receive: Any, already: int = 0) -> None:
                 return
     try:
         await asyncio.wait_for(loop(), DRAIN_SECONDS)
-    except (asyncio.TimeoutError, OSError):
+    except (TimeoutError, OSError):
         pass
 
 

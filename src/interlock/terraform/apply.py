@@ -246,9 +246,8 @@ class ApplyRun:
                        applied=True)
 
     def _decide(self, plan: dict[str, Any], workspace: str) -> Decision:
-        from ..pipeline import Decider
-
         from ..controls import controls_source
+        from ..pipeline import Decider
 
         o = self.opts
         # As `check`: a configured store's freeze / kill switch / break-glass count, and a

@@ -8,7 +8,6 @@ variables and `cd` — and looks every simple command up in the program tables (
 from __future__ import annotations
 
 from collections.abc import Mapping
-
 from typing import TYPE_CHECKING
 
 from ...effects import Effect, Verb
@@ -41,8 +40,8 @@ def analyze_shell(command: str, cwd: str, env: Mapping[str, str] | None = None) 
     """
     from ..paths import home_dir
     from .model import Ctx, Line
-    from .walk import walk
     from .parse import parse_code as parse
+    from .walk import walk
 
     if not isinstance(command, str):
         raise InputError("shell: command must be a string")

@@ -21,7 +21,7 @@ class Opts:
 
     def get(self, *names: str) -> str | None:
         for n in names:
-            if n in self.flags and self.flags[n]:
+            if self.flags.get(n):
                 return self.flags[n][-1]
         return None
 

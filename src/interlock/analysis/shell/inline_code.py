@@ -110,7 +110,7 @@ class _Py:
                 break
             return None
         name = ".".join(reversed(parts))
-        return name[len("__builtins__."):] if name.startswith("__builtins__.") else name
+        return name.removeprefix("__builtins__.")
 
     def text(self, node: Any) -> str:
         """A string expression's value, DYN for the parts only known at run time."""

@@ -75,7 +75,7 @@ def ansi_c(body: str) -> str:
 
 
 class _Buf:
-    __slots__ = ("text", "mask", "remote", "stream", "origin")
+    __slots__ = ("mask", "origin", "remote", "stream", "text")
 
     def __init__(self) -> None:
         self.text: list[str] = []

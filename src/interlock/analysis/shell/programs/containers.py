@@ -10,8 +10,8 @@ from ...paths import _system_data, path_effect, read_effect
 from .. import fx
 from ..argv import Opts, parse
 from ..model import DYN, Cmd, Stream, Word
-from .network import url_host
 from . import Handler
+from .network import url_host
 
 DOCKER_VERBS: dict[str, Verb] = {
     **{v: Verb.READ for v in ("ps", "images", "logs", "inspect", "version", "info", "stats",

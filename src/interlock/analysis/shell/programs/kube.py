@@ -8,8 +8,8 @@ from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import Opts, parse
 from ..model import DYN, Cmd, Word
-from .network import url_host
 from . import Handler
+from .network import url_host
 
 KUBECTL_VERBS: dict[str, Verb] = {
     **{v: Verb.READ for v in ("get", "describe", "logs", "top", "explain", "api-resources",

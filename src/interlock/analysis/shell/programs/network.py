@@ -17,8 +17,7 @@ from . import Handler
 NETWORK_SENDERS = {"curl", "wget", "nc", "ncat", "netcat", "socat", "telnet", "ssh", "scp",
                    "sftp", "ftp", "openssl", "http", "https", "xh", "aws", "gsutil", "rclone",
                    "mail", "sendmail", "mutt", "nslookup", "dig", "gh", "s3cmd", "azcopy",
-                   "rsync", "fetch", "aria2c", "gcloud", "az", "host", "ping", "mailx", "sftp",
-                   "lftp", "tftp", "smbclient"}
+                   "rsync", "fetch", "aria2c", "gcloud", "az", "host", "ping", "mailx", "lftp", "tftp", "smbclient"}
 
 _CURL_ARG = ("dFTHoXuAebcKxmwrECyYzQD", frozenset({
     "--data", "--data-binary", "--data-raw", "--data-ascii", "--data-urlencode", "--json",

@@ -6,8 +6,8 @@ from ....effects import Effect, Risk, Scope, Target, Verb, opaque
 from .. import fx
 from ..argv import parse
 from ..model import Cmd, Stream
-from .interlock_cmd import hits_interlock_unit, hits_interlock_process
 from . import Handler
+from .interlock_cmd import hits_interlock_process, hits_interlock_unit
 
 SYSTEMCTL: dict[str, tuple[Verb, tuple[Risk, ...]]] = {
     **{v: (Verb.READ, ()) for v in ("status", "show", "list-units", "list-unit-files",

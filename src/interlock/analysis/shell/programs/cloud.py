@@ -109,8 +109,10 @@ def aws(cmd: Cmd) -> list[Effect]:
         return [opaque(resource, f"aws {svc} {op}: unknown operation", tuple(targets))]
     risks: list[Risk] = []
     scope, stateful = Scope.ONE, False
-    if svc in ("iam", "organizations", "sso-admin", "identitystore") and verb is not Verb.READ or op.endswith("-policy") and "iam" in op or "permission" in op or op.startswith(
-            ("add-permission", "put-bucket-policy", "put-role-policy")):
+    identity_service = svc in ("iam", "organizations", "sso-admin", "identitystore")
+    if identity_service and verb is not Verb.READ or (
+            op.endswith("-policy") and "iam" in op or "permission" in op
+            or op.startswith(("add-permission", "put-bucket-policy", "put-role-policy"))):
         verb = Verb.PRIVILEGE
     if op in AWS_STATEFUL_DELETES:
         stateful = True

@@ -7,21 +7,19 @@ tasks that still run project code, and etcd snapshots."""
 from __future__ import annotations
 
 import pytest
+from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
-HOME = "/home/u"
 CWD = "/home/u/proj"
-PROD = Decider(None, None, "production", environ={"HOME": HOME})
-SANDBOX = Decider(None, None, "sandbox", environ={"HOME": HOME})
 
 
 def _decide(decider: Decider, command: str) -> dict:
-    return decider.decide({"tool": "shell", "input": {"command": command, "cwd": CWD}}).to_json()
+    return decide(decider, command, CWD)
 
 
 def _ids(cases: list[str]) -> list[str]:
-    return [c[:60] for c in cases]
+    return ids(cases, 60)
 
 
 def _verbs(command: str) -> list[tuple[str, str]]:

@@ -5,21 +5,19 @@ or print secrets. Each list states what a careful SRE wants in production and in
 from __future__ import annotations
 
 import pytest
+from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
-HOME = "/home/u"
 CWD = "/home/u/p"
-PROD = Decider(None, None, "production", environ={"HOME": HOME})
-SANDBOX = Decider(None, None, "sandbox", environ={"HOME": HOME})
 
 
 def _decide(decider: Decider, command: str) -> dict:
-    return decider.decide({"tool": "shell", "input": {"command": command, "cwd": CWD}}).to_json()
+    return decide(decider, command, CWD)
 
 
 def _ids(cases: list[str]) -> list[str]:
-    return [c[:60] for c in cases]
+    return ids(cases, 60)
 
 
 # A command hidden in an option, a variable or a wrapper: wipes the host, so deny everywhere.
@@ -223,7 +221,7 @@ def test_served_directory_is_the_secret_read():
 
 
 # -- core: variables that inject code, declarations that print the environment, namerefs -----
-from interlock.pipeline import Decider as _D  # noqa: E402
+from interlock.pipeline import Decider as _D
 
 _PROD_CORE = _D(None, None, None, environ={"HOME": "/home/u"})
 _SAND_CORE = _D(None, None, "sandbox", environ={"HOME": "/home/u"})

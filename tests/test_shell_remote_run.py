@@ -5,20 +5,19 @@ target, like `ssh HOST 'cmd'`; a script that cannot be read here is opaque."""
 from __future__ import annotations
 
 import pytest
+from shellcases import HOME, PROD, SANDBOX, decide, ids
 
 from interlock.pipeline import Decider
 
-HOME = "/home/u"
-PROD = Decider(None, None, "production", environ={"HOME": HOME})
-SANDBOX = Decider(None, None, "sandbox", environ={"HOME": HOME})
+CWD = "/home/u/p"
 
 
 def _decide(decider: Decider, command: str) -> dict:
-    return decider.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/p"}}).to_json()
+    return decide(decider, command, CWD)
 
 
 def _ids(cases: list[str]) -> list[str]:
-    return [c[:70] for c in cases]
+    return ids(cases, 70)
 
 
 SSM = "aws ssm send-command --document-name AWS-RunShellScript --instance-ids i-1 "

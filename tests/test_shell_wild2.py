@@ -6,21 +6,19 @@ globs. Each list states what a careful SRE wants in production and in a sandbox.
 from __future__ import annotations
 
 import pytest
+from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
-HOME = "/home/u"
 CWD = "/home/u/proj"
-PROD = Decider(None, None, "production", environ={"HOME": HOME})
-SANDBOX = Decider(None, None, "sandbox", environ={"HOME": HOME})
 
 
 def _decide(decider: Decider, command: str, cwd: str = CWD) -> dict:
-    return decider.decide({"tool": "shell", "input": {"command": command, "cwd": cwd}}).to_json()
+    return decide(decider, command, cwd)
 
 
 def _ids(cases: list[str]) -> list[str]:
-    return [c[:60] for c in cases]
+    return ids(cases, 60)
 
 
 DENY_EVERYWHERE = [

@@ -17,3 +17,14 @@ def decide(decider: Decider, command: str, cwd: str) -> dict:
 def ids(cases: list[str], width: int = 60) -> list[str]:
     """Readable pytest ids: the start of each command."""
     return [c[:width] for c in cases]
+
+
+def expect(command: str, cwd: str, **tiers: str) -> dict[str, dict]:
+    """Assert the decision in each tier named (`prod=`, `sandbox=`); returns the decisions by
+    tier, for the checks a table adds on top."""
+    got = {}
+    for tier, want in tiers.items():
+        r = decide({"prod": PROD, "sandbox": SANDBOX}[tier], command, cwd)
+        assert r["decision"] == want, f"{command!r} ({tier}): {r['decision']} {r['effects']}"
+        got[tier] = r
+    return got

@@ -7,7 +7,7 @@ tasks that still run project code, and etcd snapshots."""
 from __future__ import annotations
 
 import pytest
-from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
+from shellcases import HOME, PROD, SANDBOX, decide, expect, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
@@ -20,6 +20,10 @@ def _decide(decider: Decider, command: str) -> dict:
 
 def _ids(cases: list[str]) -> list[str]:
     return ids(cases, 60)
+
+
+def _expect(command: str, **tiers: str) -> dict[str, dict]:
+    return expect(command, CWD, **tiers)
 
 
 def _verbs(command: str) -> list[tuple[str, str]]:
@@ -50,8 +54,7 @@ VIM_DENY = [
 
 @pytest.mark.parametrize("command", VIM_DENY, ids=_ids(VIM_DENY))
 def test_vim_hidden_shell_commands_are_analysed(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "deny", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="deny")
 
 
 # Not known to be quiet: a human looks (these run code we cannot see, or write elsewhere).
@@ -98,8 +101,7 @@ VIM_QUIET = [
 
 @pytest.mark.parametrize("command", VIM_QUIET, ids=_ids(VIM_QUIET))
 def test_vim_quiet_commands_stay_reads(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "allow", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="allow")
 
 
 def test_vim_buffer_write_is_a_change():
@@ -159,8 +161,7 @@ AWK_READS = [
 
 @pytest.mark.parametrize("command", AWK_READS, ids=_ids(AWK_READS))
 def test_awk_reads_stay_reads(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "allow", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="allow")
 
 
 # 3. Platform CLIs: a read word counts only at the end of the subcommand path.
@@ -183,8 +184,7 @@ PLATFORM_CHANGES = [
 
 @pytest.mark.parametrize("command", PLATFORM_CHANGES, ids=_ids(PLATFORM_CHANGES))
 def test_platform_changes_behind_a_read_noun_need_approval(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "require_approval", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="require_approval")
 
 
 PLATFORM_READS = [
@@ -198,8 +198,7 @@ PLATFORM_READS = [
 
 @pytest.mark.parametrize("command", PLATFORM_READS, ids=_ids(PLATFORM_READS))
 def test_platform_reads_still_flow(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "allow", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="allow")
 
 
 # 4. Rake runs every task it is given: the strictest one decides.
@@ -214,8 +213,7 @@ MULTI_TASK = [
 
 @pytest.mark.parametrize("command", MULTI_TASK, ids=_ids(MULTI_TASK))
 def test_every_rake_task_is_classified(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "deny", f"{command!r}: {r['decision']} {r['effects']}"
+    r = _expect(command, prod="deny")["prod"]
     assert any("mass_destruction" in e["risks"] for e in r["effects"])
 
 
@@ -264,11 +262,8 @@ PROJECT_CODE = [
 
 @pytest.mark.parametrize("command", PROJECT_CODE, ids=_ids(PROJECT_CODE))
 def test_framework_read_tasks_still_execute_project_code(command):
-    p = _decide(PROD, command)
-    assert p["decision"] == "require_approval", f"{command!r}: {p['decision']} {p['effects']}"
-    assert any(e["verb"] == "execute" for e in p["effects"])
-    s = _decide(SANDBOX, command)
-    assert s["decision"] == "allow", f"{command!r} (sandbox): {s['decision']} {s['effects']}"
+    got = _expect(command, prod="require_approval", sandbox="allow")
+    assert any(e["verb"] == "execute" for e in got["prod"]["effects"])
 
 
 @pytest.mark.parametrize("command", ["rails --version", "prisma -v", "npx prisma --version",

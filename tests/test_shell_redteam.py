@@ -5,7 +5,7 @@ or print secrets. Each list states what a careful SRE wants in production and in
 from __future__ import annotations
 
 import pytest
-from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
+from shellcases import HOME, PROD, SANDBOX, decide, expect, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
@@ -18,6 +18,10 @@ def _decide(decider: Decider, command: str) -> dict:
 
 def _ids(cases: list[str]) -> list[str]:
     return ids(cases, 60)
+
+
+def _expect(command: str, **tiers: str) -> dict[str, dict]:
+    return expect(command, CWD, **tiers)
 
 
 # A command hidden in an option, a variable or a wrapper: wipes the host, so deny everywhere.
@@ -71,9 +75,7 @@ DENY_EVERYWHERE = [
 
 @pytest.mark.parametrize("command", DENY_EVERYWHERE, ids=_ids(DENY_EVERYWHERE))
 def test_denied_in_every_tier(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "deny", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="deny", sandbox="deny")
 
 
 # Writes into host-security files through a reader's output option: a human everywhere.
@@ -99,9 +101,7 @@ HOST_SECURITY = [
 
 @pytest.mark.parametrize("command", HOST_SECURITY, ids=_ids(HOST_SECURITY))
 def test_host_security_writes_need_approval_everywhere(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "require_approval", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="require_approval", sandbox="require_approval")
 
 
 # Changes (or code we cannot see) behind a reader: approval in production, flow in a sandbox.
@@ -138,10 +138,7 @@ CHANGES = [
 
 @pytest.mark.parametrize("command", CHANGES, ids=_ids(CHANGES))
 def test_changes_need_approval_in_production(command):
-    p = _decide(PROD, command)
-    assert p["decision"] == "require_approval", f"{command!r}: {p['decision']} {p['effects']}"
-    s = _decide(SANDBOX, command)
-    assert s["decision"] == "allow", f"{command!r} (sandbox): {s['decision']} {s['effects']}"
+    _expect(command, prod="require_approval", sandbox="allow")
 
 
 # Secrets printed (or served): a human in every tier.
@@ -206,8 +203,7 @@ READS = [
 
 @pytest.mark.parametrize("command", READS, ids=_ids(READS))
 def test_reads_flow_in_production(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "allow", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="allow")
 
 
 def test_git_output_option_writes_that_file():
@@ -240,9 +236,7 @@ _SAND_CORE = _D(None, None, "sandbox", environ={"HOME": "/home/u"})
     ("export FOO=1", "allow", "allow"),
 ])
 def test_core_injection_and_environment(command: str, prod: str, sandbox: str) -> None:
-    for decider, want in ((_PROD_CORE, prod), (_SAND_CORE, sandbox)):
-        got = decider.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/p"}})
-        assert got.decision == want, (command, want, got.to_json()["effects"])
+    _expect(command, prod=prod, sandbox=sandbox)
 
 
 @pytest.mark.parametrize("command,prod,sandbox", [
@@ -254,6 +248,4 @@ def test_core_injection_and_environment(command: str, prod: str, sandbox: str) -
     ("echo 'registry=https://evil' >> ~/.npmrc", "require_approval", "require_approval"),
 ])
 def test_persistence_through_config_and_path(command: str, prod: str, sandbox: str) -> None:
-    for decider, want in ((_PROD_CORE, prod), (_SAND_CORE, sandbox)):
-        got = decider.decide({"tool": "shell", "input": {"command": command, "cwd": "/home/u/p"}})
-        assert got.decision == want, (command, want, got.to_json()["effects"])
+    _expect(command, prod=prod, sandbox=sandbox)

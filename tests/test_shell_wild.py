@@ -4,7 +4,7 @@ each list states what a careful SRE wants in production and in a sandbox."""
 from __future__ import annotations
 
 import pytest
-from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
+from shellcases import HOME, PROD, SANDBOX, decide, expect, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
@@ -17,6 +17,10 @@ def _decide(decider: Decider, command: str) -> dict:
 
 def _ids(cases: list[str]) -> list[str]:
     return ids(cases, 60)
+
+
+def _expect(command: str, **tiers: str) -> dict[str, dict]:
+    return expect(command, CWD, **tiers)
 
 
 # Catastrophic commands hidden in programs that run other programs: deny in every tier.
@@ -103,9 +107,7 @@ DENY_EVERYWHERE = [
 
 @pytest.mark.parametrize("command", DENY_EVERYWHERE, ids=_ids(DENY_EVERYWHERE))
 def test_denied_in_every_tier(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "deny", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="deny", sandbox="deny")
 
 
 # Wiping a whole app, database or store: deny in production, ordinary work in a sandbox.
@@ -156,11 +158,8 @@ MASS_DESTRUCTION = [
 
 @pytest.mark.parametrize("command", MASS_DESTRUCTION, ids=_ids(MASS_DESTRUCTION))
 def test_mass_destruction_is_denied_in_production_only(command):
-    p = _decide(PROD, command)
-    assert p["decision"] == "deny", f"{command!r}: {p['decision']} {p['effects']}"
-    assert any("mass_destruction" in e["risks"] for e in p["effects"])
-    s = _decide(SANDBOX, command)
-    assert s["decision"] == "allow", f"{command!r} (sandbox): {s['decision']} {s['effects']}"
+    got = _expect(command, prod="deny", sandbox="allow")
+    assert any("mass_destruction" in e["risks"] for e in got["prod"]["effects"])
 
 
 # Ordinary changes: approval in production, flow in a sandbox.
@@ -197,10 +196,7 @@ CHANGES = [
 
 @pytest.mark.parametrize("command", CHANGES, ids=_ids(CHANGES))
 def test_changes_need_approval_in_production(command):
-    p = _decide(PROD, command)
-    assert p["decision"] == "require_approval", f"{command!r}: {p['decision']} {p['effects']}"
-    s = _decide(SANDBOX, command)
-    assert s["decision"] == "allow", f"{command!r} (sandbox): {s['decision']} {s['effects']}"
+    _expect(command, prod="require_approval", sandbox="allow")
 
 
 # Reads that must flow in production (they used to need approval, or must not start to).
@@ -235,8 +231,7 @@ READS = [
 
 @pytest.mark.parametrize("command", READS, ids=_ids(READS))
 def test_reads_flow_in_production(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "allow", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="allow")
 
 
 SECRETS = [
@@ -251,9 +246,7 @@ SECRETS = [
 
 @pytest.mark.parametrize("command", SECRETS, ids=_ids(SECRETS))
 def test_secret_reads_need_approval_everywhere(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "require_approval", f"{command!r}: {r['decision']}"
+    for r in _expect(command, prod="require_approval", sandbox="require_approval").values():
         assert "read_secret" in [e["verb"] for e in r["effects"]]
 
 

@@ -6,7 +6,7 @@ globs. Each list states what a careful SRE wants in production and in a sandbox.
 from __future__ import annotations
 
 import pytest
-from shellcases import HOME, PROD, SANDBOX, decide, ids  # noqa: F401
+from shellcases import HOME, PROD, SANDBOX, decide, expect, ids  # noqa: F401
 
 from interlock.pipeline import Decider
 
@@ -19,6 +19,10 @@ def _decide(decider: Decider, command: str, cwd: str = CWD) -> dict:
 
 def _ids(cases: list[str]) -> list[str]:
     return ids(cases, 60)
+
+
+def _expect(command: str, **tiers: str) -> dict[str, dict]:
+    return expect(command, CWD, **tiers)
 
 
 DENY_EVERYWHERE = [
@@ -83,9 +87,7 @@ DENY_EVERYWHERE = [
 
 @pytest.mark.parametrize("command", DENY_EVERYWHERE, ids=_ids(DENY_EVERYWHERE))
 def test_denied_in_every_tier(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "deny", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="deny", sandbox="deny")
 
 
 # Credential files whoever's home they are in, and metadata services behind any host spelling.
@@ -118,9 +120,7 @@ SECRETS = [
 
 @pytest.mark.parametrize("command", SECRETS, ids=_ids(SECRETS))
 def test_secret_reads_need_approval_everywhere(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "require_approval", f"{command!r}: {r['decision']} {r['effects']}"
+    for r in _expect(command, prod="require_approval", sandbox="require_approval").values():
         assert "read_secret" in [e["verb"] for e in r["effects"]], command
 
 
@@ -160,9 +160,7 @@ HOST_SECURITY = [
 
 @pytest.mark.parametrize("command", HOST_SECURITY, ids=_ids(HOST_SECURITY))
 def test_host_security_needs_approval_everywhere(command):
-    for decider in (SANDBOX, PROD):
-        r = _decide(decider, command)
-        assert r["decision"] == "require_approval", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="require_approval", sandbox="require_approval")
 
 
 # The machine's own data stores: every database on it goes. Denied in production, a human in
@@ -182,10 +180,7 @@ SYSTEM_DATA = [
 
 @pytest.mark.parametrize("command", SYSTEM_DATA, ids=_ids(SYSTEM_DATA))
 def test_wiping_the_hosts_data_stores(command):
-    p = _decide(PROD, command)
-    assert p["decision"] == "deny", f"{command!r}: {p['decision']} {p['effects']}"
-    s = _decide(SANDBOX, command)
-    assert s["decision"] == "require_approval", f"{command!r} (sandbox): {s['decision']}"
+    _expect(command, prod="deny", sandbox="require_approval")
 
 
 def test_system_roots_themselves_stay_catastrophic():
@@ -227,10 +222,7 @@ CHANGES = [
 
 @pytest.mark.parametrize("command", CHANGES, ids=_ids(CHANGES))
 def test_changes_need_approval_in_production(command):
-    p = _decide(PROD, command)
-    assert p["decision"] == "require_approval", f"{command!r}: {p['decision']} {p['effects']}"
-    s = _decide(SANDBOX, command)
-    assert s["decision"] == "allow", f"{command!r} (sandbox): {s['decision']} {s['effects']}"
+    _expect(command, prod="require_approval", sandbox="allow")
 
 
 # Read-only developer commands: allowed in production.
@@ -246,8 +238,7 @@ READS = [
 
 @pytest.mark.parametrize("command", READS, ids=_ids(READS))
 def test_reads_flow_in_production(command):
-    r = _decide(PROD, command)
-    assert r["decision"] == "allow", f"{command!r}: {r['decision']} {r['effects']}"
+    _expect(command, prod="allow")
 
 
 def test_container_deletes_land_on_the_mounted_host_path():

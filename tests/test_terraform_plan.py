@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from tfhelpers import load_fixture
+from tfhelpers import resource_change as rc
 
 from interlock.analysis.terraform import STATEFUL_TYPES, analyze_plan, analyze_terraform
 from interlock.effects import Risk, Scope, Target, Verb
@@ -103,13 +104,6 @@ def test_stateful_table_covers_the_providers():
 
 # --- synthetic plans (shapes as `show -json` writes them) -------------------------------
 
-def rc(addr: str, actions: list[str], rtype: str = "aws_instance", *,
-       provider: str = "registry.terraform.io/hashicorp/aws", before: Any = None,
-       after: Any = None, **extra: Any) -> dict[str, Any]:
-    return {"address": addr, "mode": "managed", "type": rtype, "name": addr.rsplit(".", 1)[-1],
-            "provider_name": provider, **extra,
-            "change": {"actions": actions, "before": before, "after": after,
-                       "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}
 
 
 def plan_of(*changes: dict[str, Any], **top: Any) -> dict[str, Any]:

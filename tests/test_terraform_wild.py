@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from tfhelpers import TfProject, data, needs_terraform
+from tfhelpers import resource_change as rc
 
 from interlock.analysis.terraform import analyze_plan, analyze_terraform
 from interlock.analysis.terraform.plan import _config_address
@@ -55,12 +56,6 @@ def decide(tmp_path: Path):
     return run
 
 
-def rc(addr: str, actions: Any, rtype: str = "aws_instance", *, provider: str = AWS,
-       before: Any = None, after: Any = None, **extra: Any) -> dict[str, Any]:
-    return {"address": addr, "mode": "managed", "type": rtype, "name": addr.rsplit(".", 1)[-1],
-            "provider_name": provider, **extra,
-            "change": {"actions": actions, "before": before, "after": after,
-                       "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}
 
 
 def plan_of(*changes: dict[str, Any], **top: Any) -> dict[str, Any]:

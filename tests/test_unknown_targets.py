@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from tfhelpers import TfProject, needs_terraform
+from tfhelpers import resource_change as rc
 
 from interlock.analysis.terraform import analyze_plan, analyze_terraform
 from interlock.analysis.terraform.address import config_address, parse_address, resource_type
@@ -73,12 +74,6 @@ def decide(tmp_path: Path):
     return run
 
 
-def rc(addr: str, actions: list[str], rtype: str, provider: str, *, before: Any = None,
-       after: Any = None) -> dict[str, Any]:
-    return {"address": addr, "mode": "managed", "type": rtype, "name": addr.rsplit(".", 1)[-1],
-            "provider_name": provider,
-            "change": {"actions": actions, "before": before, "after": after,
-                       "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}
 
 
 def plan_of(*changes: dict[str, Any], providers: dict[str, Any],

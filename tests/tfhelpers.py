@@ -23,6 +23,19 @@ FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 needs_terraform = pytest.mark.skipif(not HAVE_TERRAFORM, reason="terraform binary not installed")
 
 
+AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+
+
+def resource_change(addr: str, actions: Any, rtype: str = "aws_instance",
+                    provider: str = AWS_PROVIDER, *, before: Any = None, after: Any = None,
+                    **extra: Any) -> dict[str, Any]:
+    """One `resource_changes[]` entry as `terraform show -json` writes it."""
+    return {"address": addr, "mode": "managed", "type": rtype, "name": addr.rsplit(".", 1)[-1],
+            "provider_name": provider, **extra,
+            "change": {"actions": actions, "before": before, "after": after,
+                       "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}
+
+
 def load_fixture(name: str) -> dict[str, Any]:
     with open(FIXTURES / name, encoding="utf-8") as f:
         return json.load(f)

@@ -105,7 +105,6 @@ def test_stateful_table_covers_the_providers():
 # --- synthetic plans (shapes as `show -json` writes them) -------------------------------
 
 
-
 def plan_of(*changes: dict[str, Any], **top: Any) -> dict[str, Any]:
     return {"format_version": "1.2", "terraform_version": "1.11.4",
             "planned_values": {"root_module": {}}, "resource_changes": list(changes),

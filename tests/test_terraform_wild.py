@@ -56,8 +56,6 @@ def decide(tmp_path: Path):
     return run
 
 
-
-
 def plan_of(*changes: dict[str, Any], **top: Any) -> dict[str, Any]:
     return {"format_version": "1.2", "terraform_version": "1.11.4",
             "planned_values": {"root_module": {}}, "resource_changes": list(changes),

@@ -74,8 +74,6 @@ def decide(tmp_path: Path):
     return run
 
 
-
-
 def plan_of(*changes: dict[str, Any], providers: dict[str, Any],
             resources: dict[str, str] | None = None, **top: Any) -> dict[str, Any]:
     """A plan whose configuration maps each address in `resources` to a provider config key."""

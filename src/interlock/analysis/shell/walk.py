@@ -258,7 +258,8 @@ def _heredoc_eol(node: Any) -> int:
     return -1 if i < 0 else node.start_byte + i
 
 
-def _heredoc(node: Any, ctx: Ctx) -> Stream:
+def _heredoc(node: Any, ctx: Ctx, eol: int) -> Stream:
+    """The here-document's text; `eol` is `_heredoc_eol(node)`."""
     start = next((c for c in node.children if c.type == "heredoc_start"), None)
     body = next((c for c in node.children if c.type == "heredoc_body"), None)
     end = next((c for c in node.children if c.type == "heredoc_end"), None)
@@ -268,7 +269,6 @@ def _heredoc(node: Any, ctx: Ctx) -> Stream:
     # a `> file` on its line -- and drops it from heredoc_body. Whatever starts past the
     # redirect's own line is such a stray body line: rebuild the body from the source text,
     # from the end of that line to the delimiter.
-    eol = _heredoc_eol(node)
     stray: list[Any] = []
     for c in node.children:
         if c.type in _HEREDOC_PARTS:
@@ -424,9 +424,9 @@ def _redirect(r: Any, ctx: Ctx, io: _Io, fd: str = "", drop_last: bool = False,
               before: int | None = None) -> None:
     t = r.type
     if t == "heredoc_redirect":
-        io.stdin = _heredoc(r, ctx)
-        io.fds["0"] = ("dup", "", "")
         eol = _heredoc_eol(r)
+        io.stdin = _heredoc(r, ctx, eol)
+        io.fds["0"] = ("dup", "", "")
         for i, c in enumerate(r.children):
             f = r.field_name_for_child(i)
             if f == "redirect":

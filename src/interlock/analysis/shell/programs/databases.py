@@ -70,7 +70,8 @@ def psql(cmd: Cmd) -> list[Effect]:
     return _client(cmd, o.all("-c", "--command"), o.all("-f", "--file"), "postgres", database)
 
 
-# Client meta-commands (psql `\dt`, sqlite3 `.tables`) that only show things; `\!` and
+# Backslash and dot lines seen by the mysql client (psql and sqlite3 text goes whole to
+# analysis.sql, which knows their meta-commands): these only show things; `\!` and
 # `.shell`/`.system` run shell commands; any other meta-command is not looked into.
 META_READ = {"\\d", "\\dt", "\\dt+", "\\d+", "\\l", "\\l+", "\\list", "\\du", "\\dn",
              "\\df", "\\dv", "\\di", "\\ds", "\\dx", "\\dp", "\\z", "\\conninfo",
